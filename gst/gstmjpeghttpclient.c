@@ -1,0 +1,347 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* One streaming client: a connection taken over from libsoup once the
+ * response head is out, written with one non-blocking writev per frame.
+ *
+ * Threads: everything here runs on the server thread; a client has no lock.
+ *
+ * The socket sits in the server's epoll set once, edge-triggered, for the
+ * client's whole life: no epoll_ctl per frame. A write that the kernel takes
+ * only in part keeps its offset and goes on at the next EPOLLOUT.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmjpeghttpclient.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+/* What the kernel may hold unsent for one client. Newest-frame-only happens
+ * above the socket: a frame queued behind a deep kernel buffer is already old
+ * when it leaves, so a slow client would watch the past (with default buffers
+ * of several MB, tens of seconds). A fast client drains this at once. */
+#define CLIENT_NOTSENT_LOWAT (16 * 1024)
+
+struct _GstMjpegHttpClient
+{
+  GIOStream *stream;
+  GPollableOutputStream *output;
+  GInputStream *input;
+  gint fd;
+  gint epoll_fd;
+
+  GstMjpegHttpLayout layout;
+  GstMjpegHttpClientFunc func;
+  gpointer user_data;
+  gchar *description;
+
+  /* what is in flight: a frame, or the closing when closing is TRUE */
+  GstMjpegHttpFrame *frame;
+  gboolean closing;
+  gboolean want_close;
+  gboolean need_opening;
+  gsize offset;
+  guint64 last_number;
+  gchar *error;
+};
+
+static gchar *
+describe_socket (GSocket * socket)
+{
+  GSocketAddress *addr;
+  gchar *ip, *desc;
+
+  addr = g_socket_get_remote_address (socket, NULL);
+  if (!G_IS_INET_SOCKET_ADDRESS (addr)) {
+    g_clear_object (&addr);
+    return g_strdup ("unknown peer");
+  }
+
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address
+      (G_INET_SOCKET_ADDRESS (addr)));
+  desc = g_strdup_printf ("%s:%u", ip,
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+  g_free (ip);
+  g_object_unref (addr);
+  return desc;
+}
+
+/* Takes ownership of @stream, a connection stolen from libsoup. */
+GstMjpegHttpClient *
+gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
+    gint epoll_fd, GstMjpegHttpClientFunc func, gpointer user_data,
+    GError ** error)
+{
+  GstMjpegHttpClient *client;
+  GSocket *socket;
+  GOutputStream *output;
+  struct epoll_event ev;
+  gint lowat = CLIENT_NOTSENT_LOWAT;
+
+  socket = g_object_get_data (G_OBJECT (stream), "GSocket");
+  output = g_io_stream_get_output_stream (stream);
+  if (!G_IS_SOCKET (socket) || !G_IS_POLLABLE_OUTPUT_STREAM (output)
+      || !g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (output)))
+    goto not_a_socket;
+
+  client = g_new0 (GstMjpegHttpClient, 1);
+  client->stream = stream;
+  client->output = G_POLLABLE_OUTPUT_STREAM (output);
+  client->input = g_io_stream_get_input_stream (stream);
+  client->fd = g_socket_get_fd (socket);
+  client->epoll_fd = epoll_fd;
+  client->layout = layout;
+  client->func = func;
+  client->user_data = user_data;
+  client->description = describe_socket (socket);
+  client->need_opening = TRUE;
+
+  /* Best effort: a kernel without it just buffers more. */
+  setsockopt (client->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+      sizeof (lowat));
+
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = client;
+  if (epoll_ctl (epoll_fd, EPOLL_CTL_ADD, client->fd, &ev) < 0)
+    goto epoll_failed;
+
+  return client;
+
+  /* ERRORS */
+not_a_socket:
+  {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+        "connection is not a pollable socket");
+    g_object_unref (stream);
+    return NULL;
+  }
+epoll_failed:
+  {
+    gint errsv = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+        "cannot watch the socket: %s", g_strerror (errsv));
+    client->epoll_fd = -1;
+    gst_mjpeg_http_client_free (client);
+    return NULL;
+  }
+}
+
+/* Closes the connection; what is already in the kernel is still delivered. */
+void
+gst_mjpeg_http_client_free (GstMjpegHttpClient * client)
+{
+  if (client->epoll_fd >= 0)
+    epoll_ctl (client->epoll_fd, EPOLL_CTL_DEL, client->fd, NULL);
+  g_io_stream_close (client->stream, NULL, NULL);
+  g_object_unref (client->stream);
+  g_clear_pointer (&client->frame, gst_mjpeg_http_frame_unref);
+  g_free (client->description);
+  g_free (client->error);
+  g_free (client);
+}
+
+const gchar *
+gst_mjpeg_http_client_get_description (GstMjpegHttpClient * client)
+{
+  return client->description;
+}
+
+/* TRUE while a frame or the closing has not wholly gone out. */
+gboolean
+gst_mjpeg_http_client_is_busy (GstMjpegHttpClient * client)
+{
+  return client->frame != NULL || client->closing;
+}
+
+guint64
+gst_mjpeg_http_client_get_last_number (GstMjpegHttpClient * client)
+{
+  return client->last_number;
+}
+
+static void
+add_segment (GOutputVector * vec, guint * n, gsize * skip, const void *data,
+    gsize size)
+{
+  if (*skip >= size) {
+    *skip -= size;
+    return;
+  }
+  vec[*n].buffer = (const guint8 *) data + *skip;
+  vec[*n].size = size - *skip;
+  *skip = 0;
+  (*n)++;
+}
+
+/* One writev of what is left of [opening][part header][JPEG][trailer], or of
+ * [opening][closing]. */
+static GstMjpegHttpClientResult
+gst_mjpeg_http_client_write (GstMjpegHttpClient * client)
+{
+  GOutputVector vec[4];
+  guint n = 0;
+  gsize skip = client->offset, left = 0, written = 0, len, i;
+  const gchar *str;
+  GPollableReturn ret;
+  GError *err = NULL;
+
+  if (client->need_opening) {
+    str = gst_mjpeg_http_multipart_opening (client->layout, &len);
+    add_segment (vec, &n, &skip, str, len);
+  }
+  if (client->closing) {
+    str = gst_mjpeg_http_multipart_closing (client->layout, &len);
+    add_segment (vec, &n, &skip, str, len);
+  } else {
+    if (client->layout == GST_MJPEG_HTTP_LAYOUT_LENGTH)
+      add_segment (vec, &n, &skip, client->frame->header,
+          client->frame->header_len);
+    add_segment (vec, &n, &skip, client->frame->data, client->frame->size);
+    str = gst_mjpeg_http_multipart_trailer (client->layout, &len);
+    add_segment (vec, &n, &skip, str, len);
+  }
+  for (i = 0; i < n; i++)
+    left += vec[i].size;
+
+  ret = g_pollable_output_stream_writev_nonblocking (client->output, vec, n,
+      &written, NULL, &err);
+  if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
+    return GST_MJPEG_HTTP_CLIENT_PENDING;
+  if (ret == G_POLLABLE_RETURN_FAILED)
+    goto write_failed;
+
+  if (written < left) {
+    client->offset += written;
+    return GST_MJPEG_HTTP_CLIENT_PENDING;
+  }
+
+  client->offset = 0;
+  client->need_opening = FALSE;
+  g_clear_pointer (&client->frame, gst_mjpeg_http_frame_unref);
+  if (client->closing) {
+    client->closing = FALSE;
+    g_free (client->error);
+    client->error = g_strdup ("end of stream");
+    return GST_MJPEG_HTTP_CLIENT_GONE;
+  }
+  if (client->want_close)
+    return gst_mjpeg_http_client_close (client);
+  return GST_MJPEG_HTTP_CLIENT_SENT;
+
+  /* ERRORS */
+write_failed:
+  {
+    g_free (client->error);
+    client->error = g_strdup_printf ("write failed: %s", err->message);
+    g_error_free (err);
+    return GST_MJPEG_HTTP_CLIENT_GONE;
+  }
+}
+
+/* Starts sending @frame (transfer none) to a client that is not busy.
+ * On GONE, gst_mjpeg_http_client_get_reason() says why. */
+GstMjpegHttpClientResult
+gst_mjpeg_http_client_send (GstMjpegHttpClient * client,
+    GstMjpegHttpFrame * frame)
+{
+  g_return_val_if_fail (!gst_mjpeg_http_client_is_busy (client),
+      GST_MJPEG_HTTP_CLIENT_PENDING);
+
+  client->frame = gst_mjpeg_http_frame_ref (frame);
+  client->last_number = frame->number;
+  return gst_mjpeg_http_client_write (client);
+}
+
+/* Ends the stream with the closing delimiter, after the frame in flight if
+ * any. Returns GONE once the closing has gone out: the caller then frees the
+ * client. */
+GstMjpegHttpClientResult
+gst_mjpeg_http_client_close (GstMjpegHttpClient * client)
+{
+  if (client->frame) {
+    client->want_close = TRUE;
+    return GST_MJPEG_HTTP_CLIENT_PENDING;
+  }
+  if (client->closing)
+    return GST_MJPEG_HTTP_CLIENT_PENDING;
+
+  client->want_close = FALSE;
+  client->closing = TRUE;
+  return gst_mjpeg_http_client_write (client);
+}
+
+const gchar *
+gst_mjpeg_http_client_get_reason (GstMjpegHttpClient * client)
+{
+  return client->error ? client->error : "unknown";
+}
+
+/* Returns TRUE while the peer may still be there. A request pipelined
+ * after ours is read and dropped: only end-of-file and errors matter. */
+static gboolean
+gst_mjpeg_http_client_drain_input (GstMjpegHttpClient * client)
+{
+  gchar scratch[512];
+  gssize r;
+  GError *err = NULL;
+
+  for (;;) {
+    r = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM
+        (client->input), scratch, sizeof (scratch), NULL, &err);
+    if (r > 0)
+      continue;
+    if (r == 0) {
+      g_free (client->error);
+      client->error = g_strdup ("client closed the connection");
+      return FALSE;
+    }
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      g_error_free (err);
+      return TRUE;
+    }
+    g_free (client->error);
+    client->error = g_strdup_printf ("read failed: %s", err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+}
+
+/* Called by the server's poller with the epoll events of this client. May
+ * end in the callback, which may free the client. */
+void
+gst_mjpeg_http_client_handle_events (GstMjpegHttpClient * client,
+    guint32 events)
+{
+  GstMjpegHttpClientResult res;
+
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    if (!gst_mjpeg_http_client_drain_input (client)) {
+      client->func (client, client->error, client->user_data);
+      return;
+    }
+  }
+
+  if (!(events & EPOLLOUT) || !gst_mjpeg_http_client_is_busy (client))
+    return;
+
+  res = gst_mjpeg_http_client_write (client);
+  if (res == GST_MJPEG_HTTP_CLIENT_SENT)
+    client->func (client, NULL, client->user_data);
+  else if (res == GST_MJPEG_HTTP_CLIENT_GONE)
+    client->func (client, client->error, client->user_data);
+}

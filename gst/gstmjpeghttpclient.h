@@ -1,0 +1,61 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_MJPEG_HTTP_CLIENT_H__
+#define __GST_MJPEG_HTTP_CLIENT_H__
+
+#include <gio/gio.h>
+
+#include "gstmjpeghttpframe.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GstMjpegHttpClient GstMjpegHttpClient;
+
+typedef enum
+{
+  GST_MJPEG_HTTP_CLIENT_SENT,     /* all of it is in the kernel */
+  GST_MJPEG_HTTP_CLIENT_PENDING,  /* the rest goes out when the socket drains */
+  GST_MJPEG_HTTP_CLIENT_GONE,     /* write failed; see the reason */
+} GstMjpegHttpClientResult;
+
+/* Called on the server thread when a pending frame has gone out
+ * (@reason NULL) or when the client went away (@reason says why). The
+ * callee may free the client. */
+typedef void (*GstMjpegHttpClientFunc) (GstMjpegHttpClient * client,
+    const gchar * reason, gpointer user_data);
+
+GstMjpegHttpClient * gst_mjpeg_http_client_new (GIOStream * stream,
+                                                GstMjpegHttpLayout layout,
+                                                gint epoll_fd,
+                                                GstMjpegHttpClientFunc func,
+                                                gpointer user_data,
+                                                GError ** error);
+
+void                 gst_mjpeg_http_client_handle_events (GstMjpegHttpClient * client,
+                                                          guint32 events);
+
+void                 gst_mjpeg_http_client_free (GstMjpegHttpClient * client);
+
+const gchar *        gst_mjpeg_http_client_get_description (GstMjpegHttpClient * client);
+
+const gchar *        gst_mjpeg_http_client_get_reason (GstMjpegHttpClient * client);
+
+gboolean             gst_mjpeg_http_client_is_busy (GstMjpegHttpClient * client);
+
+guint64              gst_mjpeg_http_client_get_last_number (GstMjpegHttpClient * client);
+
+GstMjpegHttpClientResult gst_mjpeg_http_client_send (GstMjpegHttpClient * client,
+                                                     GstMjpegHttpFrame * frame);
+
+GstMjpegHttpClientResult gst_mjpeg_http_client_close (GstMjpegHttpClient * client);
+
+G_END_DECLS
+
+#endif /* __GST_MJPEG_HTTP_CLIENT_H__ */

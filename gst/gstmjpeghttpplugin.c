@@ -1,0 +1,26 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmjpeghttpsink.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  return GST_ELEMENT_REGISTER (mjpeghttpsink, plugin);
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR,
+    GST_VERSION_MINOR,
+    mjpeghttp,
+    "Serves a JPEG stream as MJPEG over HTTP",
+    plugin_init, VERSION, "LGPL", PACKAGE_NAME, PACKAGE_ORIGIN)

@@ -1,0 +1,635 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-mjpeghttpsink
+ * @title: mjpeghttpsink
+ *
+ * Serves a stream of JPEG images as MJPEG over HTTP
+ * (`multipart/x-mixed-replace`), for browsers, phones, VLC, ffmpeg, OpenCV
+ * and GStreamer's own souphttpsrc. Every client is sent the newest frame
+ * once its previous one has gone out: a slow client skips frames and never
+ * falls behind, nobody gets a duplicate, and the frame data is shared by all
+ * clients, never copied per client.
+ *
+ * The server listens from the NULL to READY state change until READY to
+ * NULL, so it keeps answering while the pipeline is paused. It answers:
+ *
+ * * `/` (#GstMjpegHttpSink:viewer-path): a page that shows the stream and
+ *   fits a phone screen.
+ * * `/stream` (#GstMjpegHttpSink:stream-path): the MJPEG stream. Each part
+ *   carries `Content-Type`, `Content-Length`, `X-Timestamp` (wall clock when
+ *   the frame reached the sink, seconds with microseconds) and
+ *   `X-Frame-Number`. `?advance_headers=1` sends each part's header block
+ *   right after the previous frame so that browsers paint every frame at
+ *   once (the viewer page uses it); those parts carry only `Content-Type`.
+ * * `/snapshot` (#GstMjpegHttpSink:snapshot-path): the newest frame as one
+ *   JPEG.
+ * * `/?action=stream` and `/?action=snapshot`, the URLs of mjpg-streamer.
+ *
+ * Other paths get 404, methods other than GET and HEAD 405. Past
+ * #GstMjpegHttpSink:max-clients a stream request gets 503 with
+ * `Retry-After` at once.
+ *
+ * When the server is listening the element posts an element message named
+ * `mjpeghttpsink-listening` with the fields `url` (the viewer page),
+ * `stream-url`, `snapshot-url`, `address` and `port`.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,width=640,height=480,framerate=30/1 ! jpegenc ! mjpeghttpsink port=8080
+ * ]| A test pattern at http://127.0.0.1:8080/ (pipelines/test-pattern.sh).
+ * |[
+ * gst-launch-1.0 v4l2src device=/dev/video0 ! image/jpeg,width=1280,height=720,framerate=30/1 ! mjpeghttpsink address=0.0.0.0
+ * ]| A camera that gives MJPEG itself, served to the whole network
+ * (pipelines/camera-mjpeg.sh).
+ * |[
+ * gst-launch-1.0 v4l2src device=/dev/video0 ! video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert ! jpegenc ! mjpeghttpsink address=0.0.0.0
+ * ]| A camera that gives raw video, encoded by jpegenc (pipelines/camera-raw.sh).
+ * |[
+ * gst-launch-1.0 multifilesrc location=frames/%05d.jpg loop=true caps=image/jpeg,framerate=10/1 ! jpegparse ! mjpeghttpsink
+ * ]| A folder of JPEG files, looped (pipelines/jpeg-folder.sh).
+ */
+
+/* Threads:
+ *  - set_property/get_property: the application's thread; fields under
+ *    GST_OBJECT_LOCK.
+ *  - change_state: the application's thread. It alone creates and frees
+ *    @server (NULL->READY, READY->NULL), when no streaming can happen.
+ *  - render and event: the streaming thread. @frame_number belongs to it.
+ *  - client-added / client-removed are emitted from the server thread (see
+ *    gstmjpeghttpserver.c) with no lock held.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmjpeghttpsink.h"
+#include "gstmjpeghttpserver.h"
+
+#include <gio/gio.h>
+
+GST_DEBUG_CATEGORY (gst_mjpeg_http_sink_debug);
+#define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
+
+#define DEFAULT_ADDRESS "127.0.0.1"
+#define DEFAULT_PORT 8080
+#define DEFAULT_MAX_CLIENTS 64
+#define DEFAULT_LISTEN_BACKLOG 1024
+#define DEFAULT_VIEWER_PATH "/"
+#define DEFAULT_STREAM_PATH "/stream"
+#define DEFAULT_SNAPSHOT_PATH "/snapshot"
+
+/* How long EOS waits for every client to take the closing delimiter. */
+#define EOS_FLUSH_TIMEOUT (2 * G_USEC_PER_SEC)
+
+enum
+{
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_PORT,
+  PROP_CURRENT_PORT,
+  PROP_MAX_CLIENTS,
+  PROP_NUM_CLIENTS,
+  PROP_LISTEN_BACKLOG,
+  PROP_VIEWER_PATH,
+  PROP_STREAM_PATH,
+  PROP_SNAPSHOT_PATH,
+  PROP_LAST
+};
+
+enum
+{
+  SIGNAL_CLIENT_ADDED,
+  SIGNAL_CLIENT_REMOVED,
+  LAST_SIGNAL
+};
+
+struct _GstMjpegHttpSink
+{
+  GstBaseSink parent;
+
+  /* properties, under GST_OBJECT_LOCK */
+  gchar *address;
+  gint port;
+  gint current_port;
+  guint max_clients;
+  guint listen_backlog;
+  gchar *viewer_path;
+  gchar *stream_path;
+  gchar *snapshot_path;
+
+  GstMjpegHttpServer *server;
+  guint64 frame_number;
+};
+
+static GParamSpec *properties[PROP_LAST];
+static guint signals[LAST_SIGNAL];
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("image/jpeg"));
+
+#define gst_mjpeg_http_sink_parent_class parent_class
+G_DEFINE_TYPE (GstMjpegHttpSink, gst_mjpeg_http_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (mjpeghttpsink, "mjpeghttpsink",
+    GST_RANK_NONE, GST_TYPE_MJPEG_HTTP_SINK,
+    GST_DEBUG_CATEGORY_INIT (gst_mjpeg_http_sink_debug, "mjpeghttpsink", 0,
+        "MJPEG over HTTP sink"));
+
+static void gst_mjpeg_http_sink_finalize (GObject * object);
+static void gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_mjpeg_http_sink_change_state (GstElement *
+    element, GstStateChange transition);
+static GstFlowReturn gst_mjpeg_http_sink_render (GstBaseSink * bsink,
+    GstBuffer * buffer);
+static gboolean gst_mjpeg_http_sink_event (GstBaseSink * bsink,
+    GstEvent * event);
+
+static void
+gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
+
+  gobject_class->finalize = gst_mjpeg_http_sink_finalize;
+  gobject_class->set_property = gst_mjpeg_http_sink_set_property;
+  gobject_class->get_property = gst_mjpeg_http_sink_get_property;
+
+  /**
+   * GstMjpegHttpSink:address:
+   *
+   * The address to listen on: `127.0.0.1` (this machine only, the default,
+   * as tcpserversink), `0.0.0.0` (every IPv4 interface), `::` or a host
+   * name.
+   */
+  properties[PROP_ADDRESS] = g_param_spec_string ("address", "Address",
+      "Address to listen on (0.0.0.0: every IPv4 interface)",
+      DEFAULT_ADDRESS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstMjpegHttpSink:port:
+   *
+   * The TCP port to listen on; 0 picks a free one, readable from
+   * #GstMjpegHttpSink:current-port once the element is READY.
+   */
+  properties[PROP_PORT] = g_param_spec_int ("port", "Port",
+      "TCP port to listen on (0 = any free port, see current-port)",
+      0, G_MAXUINT16, DEFAULT_PORT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstMjpegHttpSink:current-port:
+   *
+   * The port the server listens on, or 0 while it does not listen. Notified
+   * when it changes.
+   */
+  properties[PROP_CURRENT_PORT] = g_param_spec_int ("current-port",
+      "Current port",
+      "The port the server listens on (0 when not listening)",
+      0, G_MAXUINT16, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:max-clients:
+   *
+   * How many stream clients may watch at once; the one past the bound gets
+   * `503 Service Unavailable` with `Retry-After`. 0 means no limit.
+   */
+  properties[PROP_MAX_CLIENTS] = g_param_spec_uint ("max-clients",
+      "Max clients",
+      "Maximum number of stream clients at once (0 = no limit)",
+      0, G_MAXUINT, DEFAULT_MAX_CLIENTS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstMjpegHttpSink:num-clients:
+   *
+   * How many clients are receiving the stream now.
+   */
+  properties[PROP_NUM_CLIENTS] = g_param_spec_uint ("num-clients",
+      "Number of clients", "Number of clients receiving the stream now",
+      0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:listen-backlog:
+   *
+   * Connections the kernel queues before the server accepts them. A burst of
+   * viewers (a dashboard reloading) overflows a small backlog and some are
+   * never served; the kernel caps it at net.core.somaxconn.
+   */
+  properties[PROP_LISTEN_BACKLOG] = g_param_spec_uint ("listen-backlog",
+      "Listen backlog",
+      "Connections queued by the kernel before they are accepted (1-65535)",
+      1, G_MAXUINT16, DEFAULT_LISTEN_BACKLOG,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstMjpegHttpSink:viewer-path:
+   *
+   * The path of the viewer page.
+   */
+  properties[PROP_VIEWER_PATH] = g_param_spec_string ("viewer-path",
+      "Viewer path", "URL path of the viewer page (starts with /)",
+      DEFAULT_VIEWER_PATH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstMjpegHttpSink:stream-path:
+   *
+   * The path of the MJPEG stream.
+   */
+  properties[PROP_STREAM_PATH] = g_param_spec_string ("stream-path",
+      "Stream path", "URL path of the MJPEG stream (starts with /)",
+      DEFAULT_STREAM_PATH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstMjpegHttpSink:snapshot-path:
+   *
+   * The path of the newest frame as a single JPEG.
+   */
+  properties[PROP_SNAPSHOT_PATH] = g_param_spec_string ("snapshot-path",
+      "Snapshot path", "URL path of the newest frame as one JPEG "
+      "(starts with /)", DEFAULT_SNAPSHOT_PATH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  g_object_class_install_properties (gobject_class, PROP_LAST, properties);
+
+  /**
+   * GstMjpegHttpSink::client-added:
+   * @sink: the sink
+   * @peer: the client's address and port, as "address:port"
+   *
+   * A client has started to receive the stream. Emitted from the server
+   * thread.
+   */
+  signals[SIGNAL_CLIENT_ADDED] = g_signal_new ("client-added",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * GstMjpegHttpSink::client-removed:
+   * @sink: the sink
+   * @peer: the client's address and port, as "address:port"
+   * @reason: why: "client closed the connection", "end of stream",
+   *   "server stopped", or the write or read error
+   *
+   * A stream client is gone. Emitted from the server thread.
+   */
+  signals[SIGNAL_CLIENT_REMOVED] = g_signal_new ("client-removed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_set_static_metadata (element_class,
+      "MJPEG HTTP server sink", "Sink/Network",
+      "Serves JPEG frames as an MJPEG stream over HTTP to many clients, "
+      "newest frame first", "mjpeghttp developers");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_change_state);
+  basesink_class->render = GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_render);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_event);
+}
+
+static void
+gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
+{
+  sink->address = g_strdup (DEFAULT_ADDRESS);
+  sink->port = DEFAULT_PORT;
+  sink->max_clients = DEFAULT_MAX_CLIENTS;
+  sink->listen_backlog = DEFAULT_LISTEN_BACKLOG;
+  sink->viewer_path = g_strdup (DEFAULT_VIEWER_PATH);
+  sink->stream_path = g_strdup (DEFAULT_STREAM_PATH);
+  sink->snapshot_path = g_strdup (DEFAULT_SNAPSHOT_PATH);
+}
+
+static void
+gst_mjpeg_http_sink_finalize (GObject * object)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (object);
+
+  g_free (sink->address);
+  g_free (sink->viewer_path);
+  g_free (sink->stream_path);
+  g_free (sink->snapshot_path);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* A path property must be absolute; anything else would never match. */
+static void
+set_path (GstMjpegHttpSink * sink, gchar ** field, const GValue * value)
+{
+  const gchar *path = g_value_get_string (value);
+
+  if (!path || path[0] != '/') {
+    g_warning ("mjpeghttpsink: a path must start with '/', not \"%s\"",
+        path ? path : "(null)");
+    return;
+  }
+  g_free (*field);
+  *field = g_strdup (path);
+}
+
+static void
+gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (object);
+
+  GST_OBJECT_LOCK (sink);
+  switch (prop_id) {
+    case PROP_ADDRESS:
+      g_free (sink->address);
+      sink->address = g_value_dup_string (value);
+      if (!sink->address)
+        sink->address = g_strdup (DEFAULT_ADDRESS);
+      break;
+    case PROP_PORT:
+      sink->port = g_value_get_int (value);
+      break;
+    case PROP_MAX_CLIENTS:
+      sink->max_clients = g_value_get_uint (value);
+      break;
+    case PROP_LISTEN_BACKLOG:
+      sink->listen_backlog = g_value_get_uint (value);
+      break;
+    case PROP_VIEWER_PATH:
+      set_path (sink, &sink->viewer_path, value);
+      break;
+    case PROP_STREAM_PATH:
+      set_path (sink, &sink->stream_path, value);
+      break;
+    case PROP_SNAPSHOT_PATH:
+      set_path (sink, &sink->snapshot_path, value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (sink);
+}
+
+static void
+gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (object);
+
+  GST_OBJECT_LOCK (sink);
+  switch (prop_id) {
+    case PROP_ADDRESS:
+      g_value_set_string (value, sink->address);
+      break;
+    case PROP_PORT:
+      g_value_set_int (value, sink->port);
+      break;
+    case PROP_CURRENT_PORT:
+      g_value_set_int (value, sink->current_port);
+      break;
+    case PROP_MAX_CLIENTS:
+      g_value_set_uint (value, sink->max_clients);
+      break;
+    case PROP_NUM_CLIENTS:
+      g_value_set_uint (value, sink->server ?
+          gst_mjpeg_http_server_get_num_clients (sink->server) : 0);
+      break;
+    case PROP_LISTEN_BACKLOG:
+      g_value_set_uint (value, sink->listen_backlog);
+      break;
+    case PROP_VIEWER_PATH:
+      g_value_set_string (value, sink->viewer_path);
+      break;
+    case PROP_STREAM_PATH:
+      g_value_set_string (value, sink->stream_path);
+      break;
+    case PROP_SNAPSHOT_PATH:
+      g_value_set_string (value, sink->snapshot_path);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (sink);
+}
+
+static void
+gst_mjpeg_http_sink_client_added (const gchar * peer, gpointer user_data)
+{
+  GstMjpegHttpSink *sink = user_data;
+
+  GST_INFO_OBJECT (sink, "client %s added", peer);
+  g_signal_emit (sink, signals[SIGNAL_CLIENT_ADDED], 0, peer);
+}
+
+static void
+gst_mjpeg_http_sink_client_removed (const gchar * peer, const gchar * reason,
+    gpointer user_data)
+{
+  GstMjpegHttpSink *sink = user_data;
+
+  GST_INFO_OBJECT (sink, "client %s removed: %s", peer, reason);
+  g_signal_emit (sink, signals[SIGNAL_CLIENT_REMOVED], 0, peer, reason);
+}
+
+/* The host part of a URL a person can open: a wildcard address is not. */
+static gchar *
+url_host (const gchar * address)
+{
+  GInetAddress *addr = g_inet_address_new_from_string (address);
+  gchar *host;
+
+  if (!addr)
+    return g_strdup (address);
+  if (g_inet_address_get_is_any (addr))
+    host = g_strdup (g_get_host_name ());
+  else if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6)
+    host = g_strdup_printf ("[%s]", address);
+  else
+    host = g_strdup (address);
+  g_object_unref (addr);
+  return host;
+}
+
+static gboolean
+gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
+{
+  static const GstMjpegHttpServerCallbacks callbacks = {
+    gst_mjpeg_http_sink_client_added,
+    gst_mjpeg_http_sink_client_removed,
+  };
+  GstMjpegHttpServerConfig config;
+  GstMjpegHttpServer *server;
+  GError *err = NULL;
+  gchar *host, *url, *stream_url, *snapshot_url;
+  guint port;
+
+  GST_OBJECT_LOCK (sink);
+  config.address = g_strdup (sink->address);
+  config.port = sink->port;
+  config.max_clients = sink->max_clients;
+  config.listen_backlog = sink->listen_backlog;
+  config.viewer_path = g_strdup (sink->viewer_path);
+  config.stream_path = g_strdup (sink->stream_path);
+  config.snapshot_path = g_strdup (sink->snapshot_path);
+  GST_OBJECT_UNLOCK (sink);
+
+  server = gst_mjpeg_http_server_start (&config, &callbacks, sink, &err);
+  if (!server)
+    goto start_failed;
+
+  port = gst_mjpeg_http_server_get_port (server);
+  GST_OBJECT_LOCK (sink);
+  sink->server = server;
+  sink->current_port = port;
+  GST_OBJECT_UNLOCK (sink);
+  g_object_notify_by_pspec (G_OBJECT (sink), properties[PROP_CURRENT_PORT]);
+
+  host = url_host (config.address);
+  url = g_strdup_printf ("http://%s:%u%s", host, port, config.viewer_path);
+  stream_url = g_strdup_printf ("http://%s:%u%s", host, port,
+      config.stream_path);
+  snapshot_url = g_strdup_printf ("http://%s:%u%s", host, port,
+      config.snapshot_path);
+  GST_INFO_OBJECT (sink, "serving on %s (stream %s)", url, stream_url);
+  gst_element_post_message (GST_ELEMENT (sink),
+      gst_message_new_element (GST_OBJECT (sink),
+          gst_structure_new ("mjpeghttpsink-listening",
+              "url", G_TYPE_STRING, url,
+              "stream-url", G_TYPE_STRING, stream_url,
+              "snapshot-url", G_TYPE_STRING, snapshot_url,
+              "address", G_TYPE_STRING, config.address,
+              "port", G_TYPE_INT, (gint) port, NULL)));
+  g_free (host);
+  g_free (url);
+  g_free (stream_url);
+  g_free (snapshot_url);
+
+  g_free ((gchar *) config.address);
+  g_free ((gchar *) config.viewer_path);
+  g_free ((gchar *) config.stream_path);
+  g_free ((gchar *) config.snapshot_path);
+  return TRUE;
+
+  /* ERRORS */
+start_failed:
+  {
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
+      GST_ELEMENT_ERROR (sink, RESOURCE, OPEN_WRITE,
+          ("Could not listen on %s port %u: port %u is in use. Choose "
+              "another port with port=..., or port=0 for any free port.",
+              config.address, config.port, config.port), ("%s", err->message));
+    } else {
+      GST_ELEMENT_ERROR (sink, RESOURCE, OPEN_WRITE,
+          ("Could not listen on %s port %u: %s", config.address, config.port,
+              err->message), (NULL));
+    }
+    g_error_free (err);
+    g_free ((gchar *) config.address);
+    g_free ((gchar *) config.viewer_path);
+    g_free ((gchar *) config.stream_path);
+    g_free ((gchar *) config.snapshot_path);
+    return FALSE;
+  }
+}
+
+static void
+gst_mjpeg_http_sink_stop_server (GstMjpegHttpSink * sink)
+{
+  GstMjpegHttpServer *server;
+
+  GST_OBJECT_LOCK (sink);
+  server = g_steal_pointer (&sink->server);
+  sink->current_port = 0;
+  GST_OBJECT_UNLOCK (sink);
+
+  if (server) {
+    gst_mjpeg_http_server_stop (server);
+    g_object_notify_by_pspec (G_OBJECT (sink), properties[PROP_CURRENT_PORT]);
+  }
+}
+
+static GstStateChangeReturn
+gst_mjpeg_http_sink_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!gst_mjpeg_http_sink_start_server (sink))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      sink->frame_number = 0;
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_mjpeg_http_sink_stop_server (sink);
+      break;
+    default:
+      break;
+  }
+
+  return ret;
+}
+
+static GstFlowReturn
+gst_mjpeg_http_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (bsink);
+  GstMjpegHttpFrame *frame;
+
+  frame = gst_mjpeg_http_frame_new (buffer, ++sink->frame_number,
+      g_get_real_time ());
+  if (!frame)
+    goto map_failed;
+
+  gst_mjpeg_http_server_push (sink->server, frame);
+  gst_mjpeg_http_frame_unref (frame);
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+map_failed:
+  {
+    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Could not read a frame."),
+        ("failed to map a buffer of %" G_GSIZE_FORMAT " bytes",
+            gst_buffer_get_size (buffer)));
+    return GST_FLOW_ERROR;
+  }
+}
+
+static gboolean
+gst_mjpeg_http_sink_event (GstBaseSink * bsink, GstEvent * event)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (bsink);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    if (!gst_mjpeg_http_server_eos (sink->server, EOS_FLUSH_TIMEOUT))
+      GST_WARNING_OBJECT (sink, "some clients did not take the end of the "
+          "stream in time");
+  }
+
+  return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+}

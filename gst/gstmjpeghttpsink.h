@@ -1,0 +1,26 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_MJPEG_HTTP_SINK_H__
+#define __GST_MJPEG_HTTP_SINK_H__
+
+#include <gst/gst.h>
+#include <gst/base/gstbasesink.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_MJPEG_HTTP_SINK (gst_mjpeg_http_sink_get_type ())
+G_DECLARE_FINAL_TYPE (GstMjpegHttpSink, gst_mjpeg_http_sink, GST,
+    MJPEG_HTTP_SINK, GstBaseSink);
+
+GST_ELEMENT_REGISTER_DECLARE (mjpeghttpsink);
+
+G_END_DECLS
+
+#endif /* __GST_MJPEG_HTTP_SINK_H__ */
