@@ -161,11 +161,11 @@ gst_mjpeg_http_client_get_description (GstMjpegHttpClient * client)
   return client->description;
 }
 
-/* TRUE while a frame or the closing has not wholly gone out. */
+/* TRUE while the opening, a frame or the closing has not wholly gone out. */
 gboolean
 gst_mjpeg_http_client_is_busy (GstMjpegHttpClient * client)
 {
-  return client->frame != NULL || client->closing;
+  return client->need_opening || client->frame != NULL || client->closing;
 }
 
 guint64
@@ -188,8 +188,8 @@ add_segment (GOutputVector * vec, guint * n, gsize * skip, const void *data,
   (*n)++;
 }
 
-/* One writev of what is left of [opening][part header][JPEG][trailer], or of
- * [opening][closing]. */
+/* One writev of what is left of [opening][part header][JPEG][trailer], of
+ * [opening][closing], or of the opening alone. */
 static GstMjpegHttpClientResult
 gst_mjpeg_http_client_write (GstMjpegHttpClient * client)
 {
@@ -207,7 +207,7 @@ gst_mjpeg_http_client_write (GstMjpegHttpClient * client)
   if (client->closing) {
     str = gst_mjpeg_http_multipart_closing (client->layout, &len);
     add_segment (vec, &n, &skip, str, len);
-  } else {
+  } else if (client->frame) {
     if (client->layout == GST_MJPEG_HTTP_LAYOUT_LENGTH)
       add_segment (vec, &n, &skip, client->frame->header,
           client->frame->header_len);
@@ -253,6 +253,15 @@ write_failed:
   }
 }
 
+/* Sends the opening boundary (and, in the ADVANCE layout, the first part's
+ * header block) at once, so a client sees the stream start before any frame
+ * exists. */
+GstMjpegHttpClientResult
+gst_mjpeg_http_client_start (GstMjpegHttpClient * client)
+{
+  return gst_mjpeg_http_client_write (client);
+}
+
 /* Starts sending @frame (transfer none) to a client that is not busy.
  * On GONE, gst_mjpeg_http_client_get_reason() says why. */
 GstMjpegHttpClientResult
@@ -267,13 +276,13 @@ gst_mjpeg_http_client_send (GstMjpegHttpClient * client,
   return gst_mjpeg_http_client_write (client);
 }
 
-/* Ends the stream with the closing delimiter, after the frame in flight if
+/* Ends the stream with the closing delimiter, after what is in flight if
  * any. Returns GONE once the closing has gone out: the caller then frees the
  * client. */
 GstMjpegHttpClientResult
 gst_mjpeg_http_client_close (GstMjpegHttpClient * client)
 {
-  if (client->frame) {
+  if (client->frame || client->need_opening) {
     client->want_close = TRUE;
     return GST_MJPEG_HTTP_CLIENT_PENDING;
   }

@@ -51,6 +51,8 @@ gboolean             gst_mjpeg_http_client_is_busy (GstMjpegHttpClient * client)
 
 guint64              gst_mjpeg_http_client_get_last_number (GstMjpegHttpClient * client);
 
+GstMjpegHttpClientResult gst_mjpeg_http_client_start (GstMjpegHttpClient * client);
+
 GstMjpegHttpClientResult gst_mjpeg_http_client_send (GstMjpegHttpClient * client,
                                                      GstMjpegHttpFrame * frame);
 

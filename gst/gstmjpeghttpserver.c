@@ -464,7 +464,11 @@ gst_mjpeg_http_server_wrote_stream_headers (SoupServerMessage * msg,
     server->callbacks.client_added (gst_mjpeg_http_client_get_description
         (client), server->user_data);
 
-  gst_mjpeg_http_server_feed (server, client);
+  if (gst_mjpeg_http_client_start (client) == GST_MJPEG_HTTP_CLIENT_GONE)
+    gst_mjpeg_http_server_remove_client (server, client,
+        gst_mjpeg_http_client_get_reason (client));
+  else
+    gst_mjpeg_http_server_feed (server, client);
   gst_mjpeg_http_server_free_dead_clients (server);
 }
 

@@ -1,0 +1,1145 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* mjpeghttpsink with real TCP clients on 127.0.0.1: a GstHarness pushes
+ * frames whose bytes we know, and blocking test clients parse what comes
+ * back. Every wait is bounded by a socket timeout. */
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gio/gio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "gstmjpeghttpmultipart.h"
+
+#define B GST_MJPEG_HTTP_BOUNDARY
+#define CLIENT_TIMEOUT_S 10
+
+/* ---- a small blocking HTTP/multipart client ------------------------------ */
+
+typedef struct
+{
+  GSocket *socket;
+  GByteArray *buf;
+  gint status;
+  gchar *head;
+  gboolean eof;
+} TestClient;
+
+typedef struct
+{
+  guint64 number;
+  GBytes *body;
+  gchar *headers;
+} TestPart;
+
+static void
+test_part_clear (TestPart * part)
+{
+  g_clear_pointer (&part->body, g_bytes_unref);
+  g_clear_pointer (&part->headers, g_free);
+}
+
+static TestClient *
+test_client_connect_full (guint port, gint rcvbuf)
+{
+  TestClient *c = g_new0 (TestClient, 1);
+  GInetAddress *ia = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *sa = g_inet_socket_address_new (ia, port);
+  GError *err = NULL;
+
+  c->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &err);
+  fail_unless (c->socket != NULL);
+  if (rcvbuf > 0)
+    fail_unless (g_socket_set_option (c->socket, SOL_SOCKET, SO_RCVBUF,
+            rcvbuf, NULL));
+  g_socket_set_timeout (c->socket, CLIENT_TIMEOUT_S);
+  fail_unless (g_socket_connect (c->socket, sa, NULL, &err),
+      "connect: %s", err ? err->message : "");
+  c->buf = g_byte_array_new ();
+  g_object_unref (sa);
+  g_object_unref (ia);
+  return c;
+}
+
+static void
+test_client_send (TestClient * c, const gchar * request)
+{
+  GError *err = NULL;
+  gssize n = g_socket_send (c->socket, request, strlen (request), NULL, &err);
+
+  fail_unless_equals_int (n, strlen (request));
+}
+
+/* Reads more bytes into the buffer; FALSE at end of file. */
+static gboolean
+test_client_fill (TestClient * c)
+{
+  guint8 tmp[65536];
+  GError *err = NULL;
+  gssize n;
+
+  n = g_socket_receive (c->socket, (gchar *) tmp, sizeof (tmp), NULL, &err);
+  fail_if (n < 0, "receive: %s", err ? err->message : "");
+  if (n == 0) {
+    c->eof = TRUE;
+    return FALSE;
+  }
+  g_byte_array_append (c->buf, tmp, n);
+  return TRUE;
+}
+
+static gssize
+find_bytes (GByteArray * buf, const gchar * needle)
+{
+  gsize n = strlen (needle), i;
+
+  for (i = 0; i + n <= buf->len; i++)
+    if (memcmp (buf->data + i, needle, n) == 0)
+      return i;
+  return -1;
+}
+
+/* Reads bytes up to and including @delim; returns them as a string. */
+static gchar *
+test_client_read_until (TestClient * c, const gchar * delim)
+{
+  gssize pos;
+  gchar *s;
+
+  while ((pos = find_bytes (c->buf, delim)) < 0)
+    if (!test_client_fill (c))
+      return NULL;
+  pos += strlen (delim);
+  s = g_strndup ((const gchar *) c->buf->data, pos);
+  g_byte_array_remove_range (c->buf, 0, pos);
+  return s;
+}
+
+static void
+test_client_read_exact (TestClient * c, gsize n, guint8 * out)
+{
+  while (c->buf->len < n)
+    fail_unless (test_client_fill (c), "end of file inside a part");
+  memcpy (out, c->buf->data, n);
+  g_byte_array_remove_range (c->buf, 0, n);
+}
+
+static void
+test_client_expect (TestClient * c, const gchar * s)
+{
+  gsize n = strlen (s);
+  guint8 *got = g_malloc (n + 1);
+
+  test_client_read_exact (c, n, got);
+  got[n] = 0;
+  fail_unless_equals_string ((gchar *) got, s);
+  g_free (got);
+}
+
+static void
+test_client_read_head (TestClient * c)
+{
+  c->head = test_client_read_until (c, "\r\n\r\n");
+  fail_unless (c->head != NULL, "no response head");
+  fail_unless (sscanf (c->head, "HTTP/1.%*d %d", &c->status) == 1);
+}
+
+static TestClient *
+test_client_get (guint port, const gchar * path, gint rcvbuf)
+{
+  TestClient *c = test_client_connect_full (port, rcvbuf);
+  gchar *req = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      path);
+
+  test_client_send (c, req);
+  g_free (req);
+  return c;
+}
+
+static gboolean
+head_has (const gchar * head, const gchar * line)
+{
+  gchar *down = g_ascii_strdown (head, -1), *want = g_ascii_strdown (line, -1);
+  gboolean ret = strstr (down, want) != NULL;
+
+  g_free (down);
+  g_free (want);
+  return ret;
+}
+
+/* Reads the stream's opening boundary. */
+static void
+test_client_open_stream (TestClient * c)
+{
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 200);
+  test_client_expect (c, "--" B "\r\n");
+}
+
+/* Reads one part of the LENGTH layout. Returns FALSE when the stream has
+ * closed properly (empty part and close delimiter, then end of file). */
+static gboolean
+test_client_read_part (TestClient * c, TestPart * part)
+{
+  gchar *headers, *cl, *num;
+  gsize len;
+  guint8 *data;
+
+  memset (part, 0, sizeof (*part));
+  headers = test_client_read_until (c, "\r\n\r\n");
+  fail_unless (headers != NULL, "end of file instead of a part");
+  cl = strstr (headers, "Content-Length: ");
+  fail_unless (cl != NULL, "part without Content-Length: %s", headers);
+  len = g_ascii_strtoull (cl + 16, NULL, 10);
+
+  if (len == 0) {
+    g_free (headers);
+    test_client_expect (c, "\r\n--" B "--\r\n");
+    fail_if (test_client_fill (c), "data after the close delimiter");
+    return FALSE;
+  }
+
+  fail_unless (strstr (headers, "Content-Type: image/jpeg\r\n") != NULL);
+  fail_unless (strstr (headers, "X-Timestamp: ") != NULL);
+  num = strstr (headers, "X-Frame-Number: ");
+  fail_unless (num != NULL);
+  part->number = g_ascii_strtoull (num + 16, NULL, 10);
+
+  data = g_malloc (len);
+  test_client_read_exact (c, len, data);
+  part->body = g_bytes_new_take (data, len);
+  part->headers = headers;
+  test_client_expect (c, "\r\n--" B "\r\n");
+  return TRUE;
+}
+
+static void
+test_client_free (TestClient * c)
+{
+  g_socket_close (c->socket, NULL);
+  g_object_unref (c->socket);
+  g_byte_array_unref (c->buf);
+  g_free (c->head);
+  g_free (c);
+}
+
+/* ---- frames we know ------------------------------------------------------ */
+
+/* A JPEG-shaped buffer (SOI ... EOI) of @size bytes whose content depends on
+ * @seed, so that a mixed-up or corrupted frame cannot pass as another. */
+static GstBuffer *
+make_frame (guint seed, gsize size)
+{
+  guint8 *data = g_malloc (size);
+  gsize i;
+
+  for (i = 0; i < size; i++)
+    data[i] = (guint8) ((i * 31 + seed * 7919) >> 3);
+  data[0] = 0xff;
+  data[1] = 0xd8;
+  data[size - 2] = 0xff;
+  data[size - 1] = 0xd9;
+  return gst_buffer_new_wrapped (data, size);
+}
+
+static void
+assert_part_is (TestPart * part, GstBuffer * frame)
+{
+  GstMapInfo map;
+
+  fail_unless (gst_buffer_map (frame, &map, GST_MAP_READ));
+  fail_unless_equals_int (g_bytes_get_size (part->body), map.size);
+  fail_unless (memcmp (g_bytes_get_data (part->body, NULL), map.data,
+          map.size) == 0, "frame bytes differ from what was pushed");
+  gst_buffer_unmap (frame, &map);
+}
+
+static GstHarness *
+start_sink (const gchar * props)
+{
+  GstElement *sink = gst_element_factory_make ("mjpeghttpsink", NULL);
+  gchar **kv = g_strsplit (props, " ", -1), **p;
+  GstHarness *h;
+
+  g_object_set (sink, "port", 0, NULL);
+  for (p = kv; *p; p++) {
+    gchar **pair = g_strsplit (*p, "=", 2);
+
+    if (pair[0] && pair[1])
+      gst_util_set_object_arg (G_OBJECT (sink), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (kv);
+
+  h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_object_unref (sink);
+  gst_harness_set_src_caps_str (h, "image/jpeg,width=64,height=48");
+  return h;
+}
+
+static guint
+sink_port (GstHarness * h)
+{
+  gint port = 0;
+
+  g_object_get (h->element, "current-port", &port, NULL);
+  fail_unless (port > 0);
+  return port;
+}
+
+static guint
+sink_num_clients (GstHarness * h)
+{
+  guint n;
+
+  g_object_get (h->element, "num-clients", &n, NULL);
+  return n;
+}
+
+static void
+wait_num_clients (GstHarness * h, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (sink_num_clients (h) != n && g_get_monotonic_time () < end)
+    g_usleep (2000);
+  fail_unless_equals_int (sink_num_clients (h), n);
+}
+
+static void
+push (GstHarness * h, GstBuffer * frame)
+{
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (frame)),
+      GST_FLOW_OK);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+GST_START_TEST (test_properties)
+{
+  GstElement *sink = gst_element_factory_make ("mjpeghttpsink", NULL);
+  gchar *address, *viewer, *stream, *snapshot;
+  gint port, current_port;
+  guint max_clients, num_clients, backlog;
+
+  fail_unless (sink != NULL);
+  g_object_get (sink, "address", &address, "port", &port, "current-port",
+      &current_port, "max-clients", &max_clients, "num-clients", &num_clients,
+      "listen-backlog", &backlog, "viewer-path", &viewer, "stream-path",
+      &stream, "snapshot-path", &snapshot, NULL);
+  fail_unless_equals_string (address, "127.0.0.1");
+  fail_unless_equals_int (port, 8080);
+  fail_unless_equals_int (current_port, 0);
+  fail_unless_equals_int (max_clients, 64);
+  fail_unless_equals_int (num_clients, 0);
+  fail_unless (backlog >= 128);
+  fail_unless_equals_string (viewer, "/");
+  fail_unless_equals_string (stream, "/stream");
+  fail_unless_equals_string (snapshot, "/snapshot");
+  g_free (address);
+  g_free (viewer);
+  g_free (stream);
+  g_free (snapshot);
+
+  g_object_set (sink, "address", "0.0.0.0", "port", 0, "max-clients", 3,
+      "stream-path", "/video.mjpg", NULL);
+  g_object_get (sink, "address", &address, "port", &port, "max-clients",
+      &max_clients, "stream-path", &stream, NULL);
+  fail_unless_equals_string (address, "0.0.0.0");
+  fail_unless_equals_int (port, 0);
+  fail_unless_equals_int (max_clients, 3);
+  fail_unless_equals_string (stream, "/video.mjpg");
+  g_free (address);
+  g_free (stream);
+
+  /* a path that could never match is refused with a warning */
+  ASSERT_WARNING (g_object_set (sink, "stream-path", "video", NULL));
+  g_object_get (sink, "stream-path", &stream, NULL);
+  fail_unless_equals_string (stream, "/video.mjpg");
+  g_free (stream);
+
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_caps)
+{
+  GstElement *sink = gst_element_factory_make ("mjpeghttpsink", NULL);
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  GstCaps *tmpl = gst_pad_get_pad_template_caps (pad);
+  GstCaps *jpeg = gst_caps_from_string ("image/jpeg,width=1920,height=1080,"
+      "framerate=60/1");
+  GstCaps *jpeg_plain = gst_caps_from_string ("image/jpeg");
+  GstCaps *raw = gst_caps_from_string ("video/x-raw,format=I420");
+
+  fail_unless (gst_caps_can_intersect (tmpl, jpeg));
+  fail_unless (gst_caps_can_intersect (tmpl, jpeg_plain));
+  fail_if (gst_caps_can_intersect (tmpl, raw));
+
+  gst_caps_unref (tmpl);
+  gst_caps_unref (jpeg);
+  gst_caps_unref (jpeg_plain);
+  gst_caps_unref (raw);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+static void
+on_listening (GstBus * bus, GstMessage * msg, gchar ** url)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+
+  if (s && gst_structure_has_name (s, "mjpeghttpsink-listening"))
+    *url = g_strdup (gst_structure_get_string (s, "url"));
+}
+
+GST_START_TEST (test_listening_message)
+{
+  GstElement *sink = gst_element_factory_make ("mjpeghttpsink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  const GstStructure *s;
+  gint port, msg_port;
+  gchar *url, *want;
+
+  gst_element_set_bus (sink, bus);
+  g_object_set (sink, "port", 0, NULL);
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (sink, "current-port", &port, NULL);
+  fail_unless (port > 0);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL);
+  s = gst_message_get_structure (msg);
+  fail_unless (gst_structure_has_name (s, "mjpeghttpsink-listening"));
+  fail_unless (gst_structure_get_int (s, "port", &msg_port));
+  fail_unless_equals_int (msg_port, port);
+  want = g_strdup_printf ("http://127.0.0.1:%d/", port);
+  url = NULL;
+  on_listening (bus, msg, &url);
+  fail_unless_equals_string (url, want);
+  want = (g_free (want), g_strdup_printf ("http://127.0.0.1:%d/stream", port));
+  fail_unless_equals_string (gst_structure_get_string (s, "stream-url"), want);
+  g_free (want);
+  g_free (url);
+  gst_message_unref (msg);
+
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (sink, "current-port", &port, NULL);
+  fail_unless_equals_int (port, 0);
+  gst_element_set_bus (sink, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+#define N_CLIENTS 20
+#define N_FRAMES 15
+
+GST_START_TEST (test_many_clients_get_every_frame)
+{
+  GstHarness *h = start_sink ("");
+  TestClient *clients[N_CLIENTS];
+  GstBuffer *frames[N_FRAMES];
+  guint port = sink_port (h), i, f;
+
+  for (i = 0; i < N_CLIENTS; i++) {
+    clients[i] = test_client_get (port, "/stream", 0);
+    test_client_read_head (clients[i]);
+    fail_unless_equals_int (clients[i]->status, 200);
+    fail_unless (head_has (clients[i]->head,
+            "Content-Type: multipart/x-mixed-replace;boundary=" B "\r\n"));
+    fail_unless (head_has (clients[i]->head, "no-store"));
+    fail_unless (head_has (clients[i]->head, "no-cache"));
+    fail_unless (head_has (clients[i]->head, "Pragma: no-cache\r\n"));
+    fail_unless (head_has (clients[i]->head, "X-Accel-Buffering: no\r\n"));
+    fail_unless (head_has (clients[i]->head, "Connection: close\r\n"));
+    fail_if (head_has (clients[i]->head, "Transfer-Encoding"));
+    test_client_expect (clients[i], "--" B "\r\n");
+  }
+  wait_num_clients (h, N_CLIENTS);
+
+  /* Sizes from tiny to far beyond what one write takes: partial writes must
+   * resume at the right byte. Each frame goes to every client because each
+   * has taken the previous one before the next is pushed. */
+  for (f = 0; f < N_FRAMES; f++) {
+    frames[f] = make_frame (f, 100 + f * 23456);
+    push (h, frames[f]);
+    for (i = 0; i < N_CLIENTS; i++) {
+      TestPart part;
+
+      fail_unless (test_client_read_part (clients[i], &part));
+      fail_unless_equals_int (part.number, f + 1);
+      assert_part_is (&part, frames[f]);
+      test_part_clear (&part);
+    }
+  }
+
+  for (i = 0; i < N_CLIENTS; i++)
+    test_client_free (clients[i]);
+  wait_num_clients (h, 0);
+  for (f = 0; f < N_FRAMES; f++)
+    gst_buffer_unref (frames[f]);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+#define STALL_FRAMES 60
+#define FAST_CLIENTS 3
+
+GST_START_TEST (test_stalled_client_gets_newest_frame)
+{
+  GstHarness *h = start_sink ("");
+  TestClient *stalled, *fast[FAST_CLIENTS];
+  GstBuffer *frames[STALL_FRAMES];
+  guint port = sink_port (h), i, f, parts = 0;
+  guint64 last = 0;
+  TestPart part;
+
+  /* a small receive buffer, so the kernel cannot hide a backlog there */
+  stalled = test_client_get (port, "/stream", 4096);
+  test_client_open_stream (stalled);
+  for (i = 0; i < FAST_CLIENTS; i++) {
+    fast[i] = test_client_get (port, "/stream", 0);
+    test_client_open_stream (fast[i]);
+  }
+  wait_num_clients (h, FAST_CLIENTS + 1);
+
+  /* 60 frames of 100 kB: 6 MB that the stalled client never reads */
+  for (f = 0; f < STALL_FRAMES; f++) {
+    frames[f] = make_frame (f, 100000 + f);
+    push (h, frames[f]);
+    for (i = 0; i < FAST_CLIENTS; i++) {
+      fail_unless (test_client_read_part (fast[i], &part));
+      fail_unless_equals_int (part.number, f + 1);
+      assert_part_is (&part, frames[f]);
+      test_part_clear (&part);
+    }
+  }
+
+  /* Resuming, it finishes the frame it was in the middle of and then gets
+   * the newest one: no backlog, no duplicate. */
+  while (last < STALL_FRAMES) {
+    fail_unless (test_client_read_part (stalled, &part));
+    fail_unless (part.number > last, "frame %" G_GUINT64_FORMAT " after %"
+        G_GUINT64_FORMAT, part.number, last);
+    assert_part_is (&part, frames[part.number - 1]);
+    last = part.number;
+    parts++;
+    test_part_clear (&part);
+  }
+  fail_unless (parts <= 3, "the stalled client was sent a backlog of %u "
+      "frames", parts);
+
+  test_client_free (stalled);
+  for (i = 0; i < FAST_CLIENTS; i++)
+    test_client_free (fast[i]);
+  for (f = 0; f < STALL_FRAMES; f++)
+    gst_buffer_unref (frames[f]);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_late_client_gets_latest_frame_once)
+{
+  GstHarness *h = start_sink ("");
+  GstBuffer *f1 = make_frame (1, 5000), *f2 = make_frame (2, 6000);
+  TestClient *c;
+  TestPart part;
+  guint port = sink_port (h);
+
+  push (h, f1);
+  push (h, f2);
+  c = test_client_get (port, "/stream", 0);
+  test_client_open_stream (c);
+  fail_unless (test_client_read_part (c, &part));
+  fail_unless_equals_int (part.number, 2);
+  assert_part_is (&part, f2);
+  test_part_clear (&part);
+
+  /* nothing more until a new frame: no duplicate of frame 2 */
+  g_socket_set_timeout (c->socket, 1);
+  {
+    guint8 tmp[16];
+    GError *err = NULL;
+    gssize n = g_socket_receive (c->socket, (gchar *) tmp, sizeof (tmp), NULL,
+        &err);
+
+    fail_unless_equals_int (n, -1);
+    fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
+    g_error_free (err);
+  }
+  test_client_free (c);
+  gst_buffer_unref (f1);
+  gst_buffer_unref (f2);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_max_clients)
+{
+  GstHarness *h = start_sink ("max-clients=2");
+  TestClient *a, *b, *c;
+  guint port = sink_port (h);
+  gint64 start;
+
+  a = test_client_get (port, "/stream", 0);
+  test_client_open_stream (a);
+  b = test_client_get (port, "/stream", 0);
+  test_client_open_stream (b);
+  wait_num_clients (h, 2);
+
+  start = g_get_monotonic_time ();
+  c = test_client_get (port, "/stream", 0);
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 503);
+  fail_unless (head_has (c->head, "Retry-After: "));
+  fail_unless (g_get_monotonic_time () - start < 2 * G_USEC_PER_SEC,
+      "the refused client waited");
+  test_client_free (c);
+
+  /* a place freed is a place taken */
+  test_client_free (a);
+  wait_num_clients (h, 1);
+  c = test_client_get (port, "/stream", 0);
+  test_client_open_stream (c);
+  wait_num_clients (h, 2);
+
+  test_client_free (b);
+  test_client_free (c);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static gpointer
+snapshot_thread (gpointer data)
+{
+  return test_client_get (GPOINTER_TO_UINT (data), "/snapshot", 0);
+}
+
+static GBytes *
+read_body (TestClient * c)
+{
+  gchar *cl = strstr (c->head, "Content-Length: ");
+  gsize len;
+  guint8 *data;
+
+  fail_unless (cl != NULL);
+  len = g_ascii_strtoull (cl + 16, NULL, 10);
+  data = g_malloc (len);
+  test_client_read_exact (c, len, data);
+  return g_bytes_new_take (data, len);
+}
+
+GST_START_TEST (test_snapshot)
+{
+  GstHarness *h = start_sink ("");
+  GstBuffer *f1 = make_frame (1, 7000), *f2 = make_frame (2, 9000);
+  guint port = sink_port (h);
+  TestClient *c;
+  TestPart part = { 0, };
+  GThread *t;
+
+  /* asked before the first frame: it waits for it */
+  c = test_client_get (port, "/snapshot", 0);
+  g_usleep (200 * 1000);
+  push (h, f1);
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 200);
+  fail_unless (head_has (c->head, "Content-Type: image/jpeg\r\n"));
+  fail_unless (head_has (c->head, "X-Frame-Number: 1\r\n"));
+  part.body = read_body (c);
+  assert_part_is (&part, f1);
+  test_part_clear (&part);
+  test_client_free (c);
+
+  /* then the newest frame */
+  push (h, f2);
+  t = g_thread_new ("snapshot", snapshot_thread, GUINT_TO_POINTER (port));
+  c = g_thread_join (t);
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 200);
+  part.body = read_body (c);
+  assert_part_is (&part, f2);
+  test_part_clear (&part);
+  test_client_free (c);
+
+  /* mjpg-streamer's URL */
+  c = test_client_get (port, "/?action=snapshot", 0);
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 200);
+  part.body = read_body (c);
+  assert_part_is (&part, f2);
+  test_part_clear (&part);
+  test_client_free (c);
+
+  gst_buffer_unref (f1);
+  gst_buffer_unref (f2);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_snapshot_without_frame)
+{
+  GstHarness *h = start_sink ("");
+  TestClient *c = test_client_get (sink_port (h), "/snapshot", 0);
+  gint64 start = g_get_monotonic_time ();
+
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 503);
+  fail_unless (head_has (c->head, "Retry-After: "));
+  /* it waited a little for a first frame, then gave up */
+  fail_unless (g_get_monotonic_time () - start > G_USEC_PER_SEC / 2);
+  test_client_free (c);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static TestClient *
+request (guint port, const gchar * method, const gchar * path)
+{
+  TestClient *c = test_client_connect_full (port, 0);
+  gchar *req = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Length: 0\r\n\r\n", method, path);
+
+  test_client_send (c, req);
+  g_free (req);
+  test_client_read_head (c);
+  return c;
+}
+
+GST_START_TEST (test_endpoints)
+{
+  GstHarness *h = start_sink ("stream-path=/video.mjpg");
+  guint port = sink_port (h);
+  GstBuffer *f1 = make_frame (1, 3000);
+  TestClient *c;
+  gchar *page;
+  TestPart part;
+
+  push (h, f1);
+
+  c = request (port, "GET", "/nothing-here");
+  fail_unless_equals_int (c->status, 404);
+  test_client_free (c);
+
+  c = request (port, "GET", "/stream");
+  fail_unless_equals_int (c->status, 404);
+  test_client_free (c);
+
+  c = request (port, "POST", "/video.mjpg");
+  fail_unless_equals_int (c->status, 405);
+  fail_unless (head_has (c->head, "Allow: GET, HEAD\r\n"));
+  test_client_free (c);
+
+  c = request (port, "DELETE", "/");
+  fail_unless_equals_int (c->status, 405);
+  test_client_free (c);
+
+  /* HEAD: the stream's head, no body */
+  c = request (port, "HEAD", "/video.mjpg");
+  fail_unless_equals_int (c->status, 200);
+  fail_unless (head_has (c->head, "multipart/x-mixed-replace"));
+  fail_if (test_client_fill (c));
+  test_client_free (c);
+
+  /* the viewer page points at the configured paths */
+  c = request (port, "GET", "/");
+  fail_unless_equals_int (c->status, 200);
+  fail_unless (head_has (c->head, "Content-Type: text/html"));
+  while (test_client_fill (c));
+  page = g_strndup ((gchar *) c->buf->data, c->buf->len);
+  fail_unless (strstr (page, "src=\"/video.mjpg?advance_headers=1\"") != NULL);
+  fail_unless (strstr (page, "href=\"/snapshot\"") != NULL);
+  fail_unless (strstr (page, "name=\"viewport\"") != NULL);
+  g_free (page);
+  test_client_free (c);
+
+  /* mjpg-streamer's stream URL, and a Range request as ffmpeg sends */
+  c = test_client_connect_full (port, 0);
+  test_client_send (c, "GET /?action=stream HTTP/1.1\r\nHost: x\r\n"
+      "Range: bytes=0-\r\n\r\n");
+  test_client_open_stream (c);
+  fail_unless (test_client_read_part (c, &part));
+  assert_part_is (&part, f1);
+  test_part_clear (&part);
+  test_client_free (c);
+
+  /* HTTP/1.0 is never sent chunked framing */
+  c = test_client_connect_full (port, 0);
+  test_client_send (c, "GET /video.mjpg HTTP/1.0\r\n\r\n");
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 200);
+  fail_if (head_has (c->head, "Transfer-Encoding"));
+  test_client_expect (c, "--" B "\r\n");
+  fail_unless (test_client_read_part (c, &part));
+  assert_part_is (&part, f1);
+  test_part_clear (&part);
+  test_client_free (c);
+
+  gst_buffer_unref (f1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_advance_headers_layout)
+{
+  GstHarness *h = start_sink ("");
+  GstBuffer *f1 = make_frame (1, 3000), *f2 = make_frame (2, 4000);
+  TestClient *c = test_client_get (sink_port (h), "/stream?advance_headers=1",
+      0);
+  GstMapInfo map;
+  guint8 *got;
+
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 200);
+  /* the header block of the first part comes before any frame */
+  test_client_expect (c, "--" B "\r\nContent-Type: image/jpeg\r\n\r\n");
+
+  push (h, f1);
+  gst_buffer_map (f1, &map, GST_MAP_READ);
+  got = g_malloc (map.size);
+  test_client_read_exact (c, map.size, got);
+  fail_unless (memcmp (got, map.data, map.size) == 0);
+  g_free (got);
+  gst_buffer_unmap (f1, &map);
+  /* ...and the next part's header block right after the frame */
+  test_client_expect (c, "\r\n--" B "\r\nContent-Type: image/jpeg\r\n\r\n");
+
+  push (h, f2);
+  gst_buffer_map (f2, &map, GST_MAP_READ);
+  got = g_malloc (map.size);
+  test_client_read_exact (c, map.size, got);
+  fail_unless (memcmp (got, map.data, map.size) == 0);
+  g_free (got);
+  gst_buffer_unmap (f2, &map);
+  test_client_expect (c, "\r\n--" B "\r\nContent-Type: image/jpeg\r\n\r\n");
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  test_client_expect (c, "\r\n--" B "--\r\n");
+  fail_if (test_client_fill (c));
+
+  test_client_free (c);
+  gst_buffer_unref (f1);
+  gst_buffer_unref (f2);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *added;
+  GPtrArray *removed;
+} SignalLog;
+
+static void
+on_client_added (GstElement * sink, const gchar * peer, SignalLog * log)
+{
+  g_mutex_lock (&log->lock);
+  g_ptr_array_add (log->added, g_strdup (peer));
+  g_mutex_unlock (&log->lock);
+}
+
+static void
+on_client_removed (GstElement * sink, const gchar * peer, const gchar * reason,
+    SignalLog * log)
+{
+  g_mutex_lock (&log->lock);
+  g_ptr_array_add (log->removed, g_strdup_printf ("%s %s", peer, reason));
+  g_mutex_unlock (&log->lock);
+}
+
+GST_START_TEST (test_eos_closes_every_stream)
+{
+  GstHarness *h = start_sink ("");
+  GstBuffer *f1 = make_frame (1, 50000);
+  TestClient *c[3];
+  SignalLog log = { {0}, g_ptr_array_new_with_free_func (g_free),
+    g_ptr_array_new_with_free_func (g_free)
+  };
+  guint port = sink_port (h), i;
+  TestPart part;
+  gchar *peer;
+
+  g_mutex_init (&log.lock);
+  g_signal_connect (h->element, "client-added", G_CALLBACK (on_client_added),
+      &log);
+  g_signal_connect (h->element, "client-removed",
+      G_CALLBACK (on_client_removed), &log);
+
+  for (i = 0; i < 3; i++) {
+    c[i] = test_client_get (port, "/stream", 0);
+    test_client_open_stream (c[i]);
+  }
+  wait_num_clients (h, 3);
+  push (h, f1);
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (i = 0; i < 3; i++) {
+    fail_unless (test_client_read_part (c[i], &part));
+    assert_part_is (&part, f1);
+    test_part_clear (&part);
+    /* the empty part, the close delimiter, then end of file */
+    fail_if (test_client_read_part (c[i], &part));
+  }
+  wait_num_clients (h, 0);
+
+  g_mutex_lock (&log.lock);
+  fail_unless_equals_int (log.added->len, 3);
+  fail_unless_equals_int (log.removed->len, 3);
+  peer = g_ptr_array_index (log.added, 0);
+  fail_unless (g_str_has_prefix (peer, "127.0.0.1:"));
+  for (i = 0; i < 3; i++)
+    fail_unless (g_str_has_suffix (g_ptr_array_index (log.removed, i),
+            " end of stream"));
+  g_mutex_unlock (&log.lock);
+
+  for (i = 0; i < 3; i++)
+    test_client_free (c[i]);
+  gst_buffer_unref (f1);
+  gst_harness_teardown (h);
+  g_ptr_array_unref (log.added);
+  g_ptr_array_unref (log.removed);
+  g_mutex_clear (&log.lock);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_client_hangup_is_noticed)
+{
+  GstHarness *h = start_sink ("");
+  SignalLog log = { {0}, g_ptr_array_new_with_free_func (g_free),
+    g_ptr_array_new_with_free_func (g_free)
+  };
+  TestClient *c;
+
+  g_mutex_init (&log.lock);
+  g_signal_connect (h->element, "client-removed",
+      G_CALLBACK (on_client_removed), &log);
+  c = test_client_get (sink_port (h), "/stream", 0);
+  test_client_open_stream (c);
+  wait_num_clients (h, 1);
+  test_client_free (c);
+  /* no frame flows: only the socket itself can tell */
+  wait_num_clients (h, 0);
+  g_mutex_lock (&log.lock);
+  fail_unless_equals_int (log.removed->len, 1);
+  fail_unless (g_str_has_suffix (g_ptr_array_index (log.removed, 0),
+          "client closed the connection"));
+  g_mutex_unlock (&log.lock);
+
+  gst_harness_teardown (h);
+  g_ptr_array_unref (log.added);
+  g_ptr_array_unref (log.removed);
+  g_mutex_clear (&log.lock);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_port_in_use)
+{
+  GSocket *blocker;
+  GInetAddress *ia = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *sa = g_inet_socket_address_new (ia, 0), *bound;
+  GstElement *pipeline;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *debug = NULL, *desc, *want, *out = NULL, *errout = NULL;
+  gint port, status;
+
+  blocker = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  fail_unless (g_socket_bind (blocker, sa, FALSE, NULL));
+  fail_unless (g_socket_listen (blocker, NULL));
+  bound = g_socket_get_local_address (blocker, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  desc = g_strdup_printf ("fakesrc ! mjpeghttpsink port=%d", port);
+  pipeline = gst_parse_launch (desc, NULL);
+  fail_unless (pipeline != NULL);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_WRITE));
+  want = g_strdup_printf ("Could not listen on 127.0.0.1 port %d: port %d is "
+      "in use", port, port);
+  fail_unless (g_str_has_prefix (err->message, want), "got: %s",
+      err->message);
+  gst_message_unref (msg);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  /* gst-launch-1.0 exits non-zero with that sentence */
+  {
+    gchar *cmd = g_strdup_printf ("gst-launch-1.0 fakesrc num-buffers=1 ! "
+        "mjpeghttpsink port=%d", port);
+
+    fail_unless (g_spawn_command_line_sync (cmd, &out, &errout, &status,
+            NULL));
+    g_free (cmd);
+  }
+  fail_if (g_spawn_check_wait_status (status, NULL));
+  fail_unless (strstr (out, want) != NULL || strstr (errout, want) != NULL,
+      "gst-launch-1.0 said: %s %s", out, errout);
+  g_free (out);
+  g_free (errout);
+  g_free (want);
+  g_free (desc);
+
+  /* a bad address is named too */
+  pipeline = gst_parse_launch ("fakesrc ! mjpeghttpsink address=256.1.1.1 "
+      "port=0", NULL);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
+      GST_STATE_CHANGE_FAILURE);
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (strstr (err->message, "256.1.1.1") != NULL, "got: %s",
+      err->message);
+  gst_message_unref (msg);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  g_socket_close (blocker, NULL);
+  g_object_unref (blocker);
+  g_object_unref (bound);
+  g_object_unref (sa);
+  g_object_unref (ia);
+}
+
+GST_END_TEST;
+
+static guint
+count_dir (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while (g_dir_read_name (dir))
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+static void
+state_cycle (GstElement * pipeline, GstElement * sink)
+{
+  TestClient *c[3];
+  TestPart part;
+  gint port;
+  guint i;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (sink, "current-port", &port, NULL);
+  fail_unless (port > 0);
+  for (i = 0; i < 3; i++) {
+    c[i] = test_client_get (port, "/stream", 0);
+    test_client_open_stream (c[i]);
+    fail_unless (test_client_read_part (c[i], &part));
+    test_part_clear (&part);
+  }
+  /* down to NULL with the clients still attached */
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  for (i = 0; i < 3; i++) {
+    /* the server hung up on them */
+    while (test_client_fill (c[i]));
+    test_client_free (c[i]);
+  }
+}
+
+GST_START_TEST (test_state_cycles_leak_nothing)
+{
+  GstElement *pipeline, *sink;
+  guint fds, threads, i;
+
+  pipeline = gst_parse_launch ("videotestsrc is-live=true ! "
+      "video/x-raw,width=64,height=48,framerate=30/1 ! jpegenc ! "
+      "mjpeghttpsink name=sink port=0", NULL);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+
+  /* the first cycle creates what GStreamer keeps for good (thread pools) */
+  state_cycle (pipeline, sink);
+  fds = count_dir ("/proc/self/fd");
+  threads = count_dir ("/proc/self/task");
+
+  for (i = 0; i < 50; i++)
+    state_cycle (pipeline, sink);
+
+  fail_unless_equals_int (count_dir ("/proc/self/fd"), fds);
+  fail_unless (count_dir ("/proc/self/task") <= threads,
+      "threads: %u before, %u after", threads, count_dir ("/proc/self/task"));
+
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+static Suite *
+mjpeghttpsink_suite (void)
+{
+  Suite *s = suite_create ("mjpeghttpsink");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_caps);
+  tcase_add_test (tc, test_listening_message);
+  tcase_add_test (tc, test_many_clients_get_every_frame);
+  tcase_add_test (tc, test_stalled_client_gets_newest_frame);
+  tcase_add_test (tc, test_late_client_gets_latest_frame_once);
+  tcase_add_test (tc, test_max_clients);
+  tcase_add_test (tc, test_snapshot);
+  tcase_add_test (tc, test_snapshot_without_frame);
+  tcase_add_test (tc, test_endpoints);
+  tcase_add_test (tc, test_advance_headers_layout);
+  tcase_add_test (tc, test_eos_closes_every_stream);
+  tcase_add_test (tc, test_client_hangup_is_noticed);
+  tcase_add_test (tc, test_port_in_use);
+  tcase_add_test (tc, test_state_cycles_leak_nothing);
+  return s;
+}
+
+GST_CHECK_MAIN (mjpeghttpsink);
