@@ -61,6 +61,7 @@ struct _GstMjpegHttpServer
   guint requested_port;
   guint max_clients;
   guint listen_backlog;
+  guint idle_timeout_ms;
   gchar *viewer_path;
   gchar *stream_path;
   gchar *snapshot_path;
@@ -93,6 +94,8 @@ struct _GstMjpegHttpServer
   guint starting_clients;
   GList *snapshot_waiters;
   gboolean eos;
+  GSource *idle_source;
+  gboolean idle;
 };
 
 typedef struct
@@ -104,6 +107,74 @@ typedef struct
 
 static void gst_mjpeg_http_server_answer_snapshot (GstMjpegHttpServer * server,
     SoupServerMessage * msg);
+
+/* ---- idle --------------------------------------------------------------- */
+
+static gboolean
+gst_mjpeg_http_server_idle_timeout (gpointer user_data)
+{
+  GstMjpegHttpServer *server = user_data;
+
+  g_clear_pointer (&server->idle_source, g_source_unref);
+  server->idle = TRUE;
+  GST_DEBUG ("nobody for %u ms: idle", server->idle_timeout_ms);
+  if (server->callbacks.idle)
+    server->callbacks.idle (server->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The idle countdown runs while nobody is connected or waiting. */
+static void
+gst_mjpeg_http_server_update_idle (GstMjpegHttpServer * server)
+{
+  gboolean anybody = server->clients->len > 0 || server->starting_clients > 0
+      || server->snapshot_waiters != NULL;
+
+  if (server->idle_timeout_ms == 0)
+    return;
+
+  if (anybody && server->idle_source) {
+    g_source_destroy (server->idle_source);
+    g_clear_pointer (&server->idle_source, g_source_unref);
+  } else if (!anybody && !server->idle_source && !server->idle) {
+    server->idle_source = g_timeout_source_new (server->idle_timeout_ms);
+    g_source_set_callback (server->idle_source,
+        gst_mjpeg_http_server_idle_timeout, server, NULL);
+    g_source_attach (server->idle_source, server->context);
+  }
+}
+
+/* A viewer came: the countdown stops, and after idle() the element hears. */
+static void
+gst_mjpeg_http_server_activity (GstMjpegHttpServer * server,
+    SoupServerMessage * msg, const gchar * path)
+{
+  GSocketAddress *addr;
+  gchar *peer = NULL;
+
+  if (server->idle_source) {
+    g_source_destroy (server->idle_source);
+    g_clear_pointer (&server->idle_source, g_source_unref);
+  }
+  if (!server->idle)
+    return;
+
+  server->idle = FALSE;
+  addr = soup_server_message_get_remote_address (msg);
+  if (G_IS_INET_SOCKET_ADDRESS (addr)) {
+    gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address
+        (G_INET_SOCKET_ADDRESS (addr)));
+
+    peer = g_strdup_printf ("%s:%u", ip,
+        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+    g_free (ip);
+  }
+  GST_DEBUG ("woken by %s asking for %s", peer ? peer : "?", path);
+  if (server->callbacks.wake)
+    server->callbacks.wake (peer ? peer : "unknown peer", path,
+        server->user_data);
+  g_free (peer);
+}
 
 /* ---- clients ------------------------------------------------------------ */
 
@@ -122,6 +193,7 @@ gst_mjpeg_http_server_remove_client (GstMjpegHttpServer * server,
   GST_DEBUG ("client %s removed: %s", desc, reason);
   if (server->callbacks.client_removed)
     server->callbacks.client_removed (desc, reason, server->user_data);
+  gst_mjpeg_http_server_update_idle (server);
 }
 
 static void
@@ -226,6 +298,7 @@ gst_mjpeg_http_server_answer_waiters (GstMjpegHttpServer * server)
     g_free (w);
   }
   g_list_free (waiters);
+  gst_mjpeg_http_server_update_idle (server);
 }
 
 static gboolean
@@ -387,6 +460,7 @@ snapshot_waiter_free (SnapshotWaiter * w, gboolean unpause)
   g_source_unref (w->timeout);
   g_object_unref (w->msg);
   g_free (w);
+  gst_mjpeg_http_server_update_idle (server);
 }
 
 static gboolean
@@ -479,6 +553,7 @@ gst_mjpeg_http_server_stream_not_started (SoupServerMessage * msg,
 {
   g_signal_handlers_disconnect_by_data (msg, server);
   server->starting_clients--;
+  gst_mjpeg_http_server_update_idle (server);
 }
 
 static gboolean
@@ -546,13 +621,13 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
   }
 
   /* mjpg-streamer's URLs, which many apps are set up for */
-  if (!g_strcmp0 (path, "/") && !g_strcmp0 (action, "stream")) {
+  if ((!g_strcmp0 (path, "/") && !g_strcmp0 (action, "stream"))
+      || !g_strcmp0 (path, server->stream_path)) {
+    gst_mjpeg_http_server_activity (server, msg, path);
     gst_mjpeg_http_server_handle_stream (server, msg, query);
-  } else if (!g_strcmp0 (path, "/") && !g_strcmp0 (action, "snapshot")) {
-    gst_mjpeg_http_server_handle_snapshot (server, msg);
-  } else if (!g_strcmp0 (path, server->stream_path)) {
-    gst_mjpeg_http_server_handle_stream (server, msg, query);
-  } else if (!g_strcmp0 (path, server->snapshot_path)) {
+  } else if ((!g_strcmp0 (path, "/") && !g_strcmp0 (action, "snapshot"))
+      || !g_strcmp0 (path, server->snapshot_path)) {
+    gst_mjpeg_http_server_activity (server, msg, path);
     gst_mjpeg_http_server_handle_snapshot (server, msg);
   } else if (!g_strcmp0 (path, server->viewer_path)) {
     set_common_headers (msg);
@@ -562,6 +637,7 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
   } else {
     answer_text (msg, SOUP_STATUS_NOT_FOUND, "Not found.\n");
   }
+  gst_mjpeg_http_server_update_idle (server);
 }
 
 /* libsoup would otherwise hold a whole request body in memory. */
@@ -708,12 +784,21 @@ gst_mjpeg_http_server_setup (GstMjpegHttpServer * server, GError ** error)
   soup_server_add_handler (server->soup, NULL, gst_mjpeg_http_server_handle,
       server, NULL);
 
-  return gst_mjpeg_http_server_listen (server, error);
+  if (!gst_mjpeg_http_server_listen (server, error))
+    return FALSE;
+
+  gst_mjpeg_http_server_update_idle (server);
+  return TRUE;
 }
 
 static void
 gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
 {
+  server->idle_timeout_ms = 0;
+  if (server->idle_source) {
+    g_source_destroy (server->idle_source);
+    g_clear_pointer (&server->idle_source, g_source_unref);
+  }
   while (server->snapshot_waiters)
     snapshot_waiter_free (server->snapshot_waiters->data, FALSE);
 
@@ -817,6 +902,7 @@ gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
   server->requested_port = config->port;
   server->max_clients = config->max_clients;
   server->listen_backlog = config->listen_backlog;
+  server->idle_timeout_ms = config->idle_timeout_ms;
   server->viewer_path = g_strdup (config->viewer_path);
   server->stream_path = g_strdup (config->stream_path);
   server->snapshot_path = g_strdup (config->snapshot_path);

@@ -24,6 +24,7 @@ typedef struct
   guint port;
   guint max_clients;            /* 0: no limit */
   guint listen_backlog;
+  guint idle_timeout_ms;        /* 0: never report idle */
   const gchar *viewer_path;
   const gchar *stream_path;
   const gchar *snapshot_path;
@@ -35,6 +36,10 @@ typedef struct
   void (*client_added) (const gchar * peer, gpointer user_data);
   void (*client_removed) (const gchar * peer, const gchar * reason,
       gpointer user_data);
+  /* nobody has been connected for idle_timeout_ms */
+  void (*idle) (gpointer user_data);
+  /* a stream or snapshot request arrived after idle() */
+  void (*wake) (const gchar * peer, const gchar * path, gpointer user_data);
 } GstMjpegHttpServerCallbacks;
 
 GstMjpegHttpServer * gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,

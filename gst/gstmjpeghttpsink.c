@@ -86,6 +86,8 @@ GST_DEBUG_CATEGORY (gst_mjpeg_http_sink_debug);
 #define DEFAULT_VIEWER_PATH "/"
 #define DEFAULT_STREAM_PATH "/stream"
 #define DEFAULT_SNAPSHOT_PATH "/snapshot"
+#define DEFAULT_IDLE_TIMEOUT 10
+#define DEFAULT_IDLE_STATE GST_MJPEG_HTTP_SINK_IDLE_STATE_PAUSED
 
 /* How long EOS waits for every client to take the closing delimiter. */
 #define EOS_FLUSH_TIMEOUT (2 * G_USEC_PER_SEC)
@@ -102,6 +104,8 @@ enum
   PROP_VIEWER_PATH,
   PROP_STREAM_PATH,
   PROP_SNAPSHOT_PATH,
+  PROP_IDLE_TIMEOUT,
+  PROP_IDLE_STATE,
   PROP_LAST
 };
 
@@ -125,12 +129,46 @@ struct _GstMjpegHttpSink
   gchar *viewer_path;
   gchar *stream_path;
   gchar *snapshot_path;
+  guint idle_timeout;
+  GstMjpegHttpSinkIdleState idle_state;
 
   GstMjpegHttpServer *server;
   guint64 frame_number;
+
+  /* The pipeline state the sink asks for, under GST_OBJECT_LOCK: @pipeline
+   * goes from @expected to @target at the next apply_state(), unless
+   * someone else changed it meanwhile; @idled_to is the idle state the sink
+   * itself put @pipeline in, so a wake-up undoes only that. */
+  GstElement *pipeline;
+  GstState expected;
+  GstState target;
+  GstState idled_to;
+  /* serialises apply_state() calls, which run on GStreamer's thread pool */
+  GMutex state_lock;
 };
 
 static GParamSpec *properties[PROP_LAST];
+
+GType
+gst_mjpeg_http_sink_idle_state_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_MJPEG_HTTP_SINK_IDLE_STATE_NONE, "Change nothing, only post messages",
+        "none"},
+    {GST_MJPEG_HTTP_SINK_IDLE_STATE_PAUSED, "Pause the pipeline", "paused"},
+    {GST_MJPEG_HTTP_SINK_IDLE_STATE_READY,
+        "Bring the pipeline to READY (stops capture)", "ready"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMjpegHttpSinkIdleState", values);
+
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
 static guint signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -266,7 +304,37 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
       "(starts with /)", DEFAULT_SNAPSHOT_PATH,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
+  /**
+   * GstMjpegHttpSink:idle-timeout:
+   *
+   * Once no client (stream or snapshot) has been connected for this many
+   * seconds, the sink brings its pipeline down to
+   * #GstMjpegHttpSink:idle-state, and back to PLAYING when a client comes.
+   * It only undoes what it did: a pipeline the application paused or
+   * stopped stays so. 0 never goes idle.
+   */
+  properties[PROP_IDLE_TIMEOUT] = g_param_spec_uint ("idle-timeout",
+      "Idle timeout",
+      "Seconds without any client before the pipeline goes to idle-state "
+      "(0 = never)", 0, G_MAXUINT / 1000, DEFAULT_IDLE_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstMjpegHttpSink:idle-state:
+   *
+   * What idle means: `paused` pauses the pipeline (live sources stop),
+   * `ready` also makes drivers that keep capturing while PAUSED stop
+   * (v4l2src releases its buffers), `none` changes nothing and only posts
+   * the `mjpeghttpsink-idle` and `mjpeghttpsink-wake` messages, for
+   * applications that decide themselves.
+   */
+  properties[PROP_IDLE_STATE] = g_param_spec_enum ("idle-state", "Idle state",
+      "State the pipeline is brought to when nobody watches",
+      GST_TYPE_MJPEG_HTTP_SINK_IDLE_STATE, DEFAULT_IDLE_STATE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
   g_object_class_install_properties (gobject_class, PROP_LAST, properties);
+  gst_type_mark_as_plugin_api (GST_TYPE_MJPEG_HTTP_SINK_IDLE_STATE, 0);
 
   /**
    * GstMjpegHttpSink::client-added:
@@ -315,6 +383,9 @@ gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
   sink->viewer_path = g_strdup (DEFAULT_VIEWER_PATH);
   sink->stream_path = g_strdup (DEFAULT_STREAM_PATH);
   sink->snapshot_path = g_strdup (DEFAULT_SNAPSHOT_PATH);
+  sink->idle_timeout = DEFAULT_IDLE_TIMEOUT;
+  sink->idle_state = DEFAULT_IDLE_STATE;
+  g_mutex_init (&sink->state_lock);
 }
 
 static void
@@ -326,6 +397,7 @@ gst_mjpeg_http_sink_finalize (GObject * object)
   g_free (sink->viewer_path);
   g_free (sink->stream_path);
   g_free (sink->snapshot_path);
+  g_mutex_clear (&sink->state_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -377,6 +449,12 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
     case PROP_SNAPSHOT_PATH:
       set_path (sink, &sink->snapshot_path, value);
       break;
+    case PROP_IDLE_TIMEOUT:
+      sink->idle_timeout = g_value_get_uint (value);
+      break;
+    case PROP_IDLE_STATE:
+      sink->idle_state = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -420,6 +498,12 @@ gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
     case PROP_SNAPSHOT_PATH:
       g_value_set_string (value, sink->snapshot_path);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, sink->idle_timeout);
+      break;
+    case PROP_IDLE_STATE:
+      g_value_set_enum (value, sink->idle_state);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -444,6 +528,147 @@ gst_mjpeg_http_sink_client_removed (const gchar * peer, const gchar * reason,
 
   GST_INFO_OBJECT (sink, "client %s removed: %s", peer, reason);
   g_signal_emit (sink, signals[SIGNAL_CLIENT_REMOVED], 0, peer, reason);
+}
+
+/* The outermost element the sink is in: what "the pipeline" means. */
+static GstElement *
+get_top_level (GstMjpegHttpSink * sink)
+{
+  GstObject *top = gst_object_ref (GST_OBJECT (sink)), *parent;
+
+  while ((parent = gst_object_get_parent (top))) {
+    gst_object_unref (top);
+    top = parent;
+  }
+  if (top == GST_OBJECT (sink)) {
+    gst_object_unref (top);
+    return NULL;
+  }
+  return GST_ELEMENT (top);
+}
+
+/* Runs on GStreamer's thread pool, never on the streaming or server
+ * thread: a state change waits for both. */
+static void
+gst_mjpeg_http_sink_apply_state (GstElement * element, gpointer user_data)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (element);
+  GstElement *pipeline;
+  GstState target;
+
+  g_mutex_lock (&sink->state_lock);
+  GST_OBJECT_LOCK (sink);
+  pipeline = sink->pipeline ? gst_object_ref (sink->pipeline) : NULL;
+  target = sink->target;
+  if (pipeline && GST_STATE_TARGET (pipeline) != sink->expected) {
+    GST_INFO_OBJECT (sink, "the application changed the pipeline's state: "
+        "leaving it");
+    gst_clear_object (&pipeline);
+  }
+  GST_OBJECT_UNLOCK (sink);
+
+  if (pipeline) {
+    GST_INFO_OBJECT (sink, "setting %" GST_PTR_FORMAT " to %s", pipeline,
+        gst_element_state_get_name (target));
+    if (gst_element_set_state (pipeline, target) == GST_STATE_CHANGE_FAILURE)
+      GST_WARNING_OBJECT (sink, "could not set %" GST_PTR_FORMAT " to %s",
+          pipeline, gst_element_state_get_name (target));
+    gst_object_unref (pipeline);
+  }
+  g_mutex_unlock (&sink->state_lock);
+}
+
+static const gchar *
+idle_state_nick (GstMjpegHttpSinkIdleState state)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_MJPEG_HTTP_SINK_IDLE_STATE);
+  const gchar *nick = g_enum_get_value (klass, state)->value_nick;
+
+  g_type_class_unref (klass);
+  return nick;
+}
+
+static void
+gst_mjpeg_http_sink_idle (gpointer user_data)
+{
+  GstMjpegHttpSink *sink = user_data;
+  GstMjpegHttpSinkIdleState idle_state;
+  GstElement *pipeline = NULL;
+  GstState to = GST_STATE_VOID_PENDING;
+  guint timeout;
+
+  GST_OBJECT_LOCK (sink);
+  idle_state = sink->idle_state;
+  timeout = sink->idle_timeout;
+  GST_OBJECT_UNLOCK (sink);
+
+  if (idle_state != GST_MJPEG_HTTP_SINK_IDLE_STATE_NONE)
+    pipeline = get_top_level (sink);
+
+  /* a pipeline the application has not set PLAYING is not ours to touch */
+  if (pipeline && GST_STATE_TARGET (pipeline) == GST_STATE_PLAYING) {
+    to = idle_state == GST_MJPEG_HTTP_SINK_IDLE_STATE_READY ?
+        GST_STATE_READY : GST_STATE_PAUSED;
+    GST_OBJECT_LOCK (sink);
+    gst_object_replace ((GstObject **) & sink->pipeline, GST_OBJECT (pipeline));
+    sink->expected = GST_STATE_PLAYING;
+    sink->target = to;
+    sink->idled_to = to;
+    GST_OBJECT_UNLOCK (sink);
+  }
+
+  GST_INFO_OBJECT (sink, "nobody watched for %u s: idle (%s)", timeout,
+      to == GST_STATE_VOID_PENDING ? "state unchanged" :
+      gst_element_state_get_name (to));
+  gst_element_post_message (GST_ELEMENT (sink),
+      gst_message_new_element (GST_OBJECT (sink),
+          gst_structure_new ("mjpeghttpsink-idle",
+              "idle-state", G_TYPE_STRING, idle_state_nick (idle_state),
+              "timeout", G_TYPE_UINT, timeout,
+              "state-changed", G_TYPE_BOOLEAN, to != GST_STATE_VOID_PENDING,
+              NULL)));
+
+  if (to != GST_STATE_VOID_PENDING)
+    gst_element_call_async (GST_ELEMENT (sink),
+        gst_mjpeg_http_sink_apply_state, NULL, NULL);
+  gst_clear_object (&pipeline);
+}
+
+static void
+gst_mjpeg_http_sink_wake (const gchar * peer, const gchar * path,
+    gpointer user_data)
+{
+  GstMjpegHttpSink *sink = user_data;
+  gboolean resume = FALSE;
+  gchar *reason;
+
+  /* Undo only the sink's own idle: apply_state() leaves a pipeline that is
+   * no longer where the sink put it. If the idle change has not even run
+   * yet, the pipeline is still PLAYING and both calls leave it so. */
+  GST_OBJECT_LOCK (sink);
+  if (sink->pipeline && sink->idled_to != GST_STATE_VOID_PENDING) {
+    sink->expected = sink->idled_to;
+    sink->target = GST_STATE_PLAYING;
+    resume = TRUE;
+  }
+  sink->idled_to = GST_STATE_VOID_PENDING;
+  GST_OBJECT_UNLOCK (sink);
+
+  reason = g_strdup_printf ("client %s requested %s", peer, path);
+  GST_INFO_OBJECT (sink, "waking up: %s%s", reason,
+      resume ? "" : " (the sink had not changed the pipeline's state)");
+  gst_element_post_message (GST_ELEMENT (sink),
+      gst_message_new_element (GST_OBJECT (sink),
+          gst_structure_new ("mjpeghttpsink-wake",
+              "reason", G_TYPE_STRING, reason,
+              "peer", G_TYPE_STRING, peer,
+              "path", G_TYPE_STRING, path,
+              "resume", G_TYPE_BOOLEAN, resume, NULL)));
+  g_free (reason);
+
+  if (resume)
+    gst_element_call_async (GST_ELEMENT (sink),
+        gst_mjpeg_http_sink_apply_state, NULL, NULL);
 }
 
 /* The host part of a URL a person can open: a wildcard address is not. */
@@ -471,6 +696,8 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   static const GstMjpegHttpServerCallbacks callbacks = {
     gst_mjpeg_http_sink_client_added,
     gst_mjpeg_http_sink_client_removed,
+    gst_mjpeg_http_sink_idle,
+    gst_mjpeg_http_sink_wake,
   };
   GstMjpegHttpServerConfig config;
   GstMjpegHttpServer *server;
@@ -483,6 +710,7 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   config.port = sink->port;
   config.max_clients = sink->max_clients;
   config.listen_backlog = sink->listen_backlog;
+  config.idle_timeout_ms = sink->idle_timeout * 1000;
   config.viewer_path = g_strdup (sink->viewer_path);
   config.stream_path = g_strdup (sink->stream_path);
   config.snapshot_path = g_strdup (sink->snapshot_path);
@@ -496,6 +724,9 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   GST_OBJECT_LOCK (sink);
   sink->server = server;
   sink->current_port = port;
+  /* frame numbers only grow while the server runs, also across idle READY:
+   * clients compare them to skip what they already have */
+  sink->frame_number = 0;
   GST_OBJECT_UNLOCK (sink);
   g_object_notify_by_pspec (G_OBJECT (sink), properties[PROP_CURRENT_PORT]);
 
@@ -557,10 +788,17 @@ gst_mjpeg_http_sink_stop_server (GstMjpegHttpSink * sink)
   sink->current_port = 0;
   GST_OBJECT_UNLOCK (sink);
 
-  if (server) {
+  /* no idle callback can come any more once the server thread is gone */
+  if (server)
     gst_mjpeg_http_server_stop (server);
+
+  GST_OBJECT_LOCK (sink);
+  gst_clear_object (&sink->pipeline);
+  sink->idled_to = GST_STATE_VOID_PENDING;
+  GST_OBJECT_UNLOCK (sink);
+
+  if (server)
     g_object_notify_by_pspec (G_OBJECT (sink), properties[PROP_CURRENT_PORT]);
-  }
 }
 
 static GstStateChangeReturn
@@ -574,9 +812,6 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
     case GST_STATE_CHANGE_NULL_TO_READY:
       if (!gst_mjpeg_http_sink_start_server (sink))
         return GST_STATE_CHANGE_FAILURE;
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      sink->frame_number = 0;
       break;
     default:
       break;

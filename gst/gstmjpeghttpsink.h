@@ -15,6 +15,26 @@
 
 G_BEGIN_DECLS
 
+/**
+ * GstMjpegHttpSinkIdleState:
+ * @GST_MJPEG_HTTP_SINK_IDLE_STATE_NONE: change nothing, only post the
+ *   messages
+ * @GST_MJPEG_HTTP_SINK_IDLE_STATE_PAUSED: pause the pipeline
+ * @GST_MJPEG_HTTP_SINK_IDLE_STATE_READY: bring the pipeline to READY, which
+ *   also stops capture in drivers that keep streaming while PAUSED
+ *
+ * What the sink does with its pipeline when nobody watches.
+ */
+typedef enum
+{
+  GST_MJPEG_HTTP_SINK_IDLE_STATE_NONE,
+  GST_MJPEG_HTTP_SINK_IDLE_STATE_PAUSED,
+  GST_MJPEG_HTTP_SINK_IDLE_STATE_READY,
+} GstMjpegHttpSinkIdleState;
+
+#define GST_TYPE_MJPEG_HTTP_SINK_IDLE_STATE (gst_mjpeg_http_sink_idle_state_get_type ())
+GType gst_mjpeg_http_sink_idle_state_get_type (void);
+
 #define GST_TYPE_MJPEG_HTTP_SINK (gst_mjpeg_http_sink_get_type ())
 G_DECLARE_FINAL_TYPE (GstMjpegHttpSink, gst_mjpeg_http_sink, GST,
     MJPEG_HTTP_SINK, GstBaseSink);
