@@ -231,7 +231,8 @@ gst_mjpeg_http_server_feed (GstMjpegHttpServer * server,
     return;
 
   if (server->latest
-      && server->latest->number > gst_mjpeg_http_client_get_last_number (client))
+      && server->latest->number >
+      gst_mjpeg_http_client_get_last_number (client))
     res = gst_mjpeg_http_client_send (client, server->latest);
 
   if (server->eos && res != GST_MJPEG_HTTP_CLIENT_GONE)
@@ -684,8 +685,7 @@ make_viewer_page (const gchar * stream_path, const gchar * snapshot_path)
       "});\n"
       "img.addEventListener('error', () => {\n"
       "  size.textContent = 'the stream has ended or is unavailable';\n"
-      "});\n"
-      "</script>\n</body>\n</html>\n", stream, snapshot, stream);
+      "});\n" "</script>\n</body>\n</html>\n", stream, snapshot, stream);
 
   g_free (stream);
   g_free (snapshot);
@@ -919,8 +919,9 @@ gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
   server->context = g_main_context_new ();
   server->loop = g_main_loop_new (server->context, FALSE);
 
-  server->thread = g_thread_try_new ("mjpeghttpsink", gst_mjpeg_http_server_thread,
-      server, error);
+  server->thread =
+      g_thread_try_new ("mjpeghttpsink", gst_mjpeg_http_server_thread, server,
+      error);
   if (!server->thread)
     goto no_thread;
 

@@ -53,8 +53,10 @@
  * gst-launch-1.0 v4l2src device=/dev/video0 ! video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert ! jpegenc ! mjpeghttpsink address=0.0.0.0
  * ]| A camera that gives raw video, encoded by jpegenc (pipelines/camera-raw.sh).
  * |[
- * gst-launch-1.0 multifilesrc location=frames/%05d.jpg loop=true caps=image/jpeg,framerate=10/1 ! jpegparse ! mjpeghttpsink
- * ]| A folder of JPEG files, looped (pipelines/jpeg-folder.sh).
+ * gst-launch-1.0 multifilesrc location=frames/%06d.jpg loop=true caps=image/jpeg,framerate=10/1 ! jpegdec ! jpegenc ! mjpeghttpsink
+ * ]| A folder of JPEG files, looped at 10 fps (pipelines/jpeg-folder.sh):
+ * multifilesrc does not timestamp its buffers, jpegdec stamps them from the
+ * framerate so that the sink plays them in real time.
  */
 
 /* Threads:
@@ -169,6 +171,7 @@ gst_mjpeg_http_sink_idle_state_get_type (void)
   }
   return type;
 }
+
 static guint signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",

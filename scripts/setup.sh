@@ -18,11 +18,11 @@ packages=(
   meson ninja-build pkg-config gcc
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libsoup-3.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  curl
+  gstreamer1.0-x curl
 )
 if [ "$with_tests" = yes ]; then
   packages+=(python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-    chromium)
+    chromium indent valgrind)
   command -v node >/dev/null && command -v npm >/dev/null \
     || packages+=(nodejs npm)
 fi

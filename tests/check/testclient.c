@@ -296,4 +296,3 @@ push (GstHarness * h, GstBuffer * frame)
   fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (frame)),
       GST_FLOW_OK);
 }
-

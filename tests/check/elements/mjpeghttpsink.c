@@ -572,7 +572,7 @@ GST_START_TEST (test_eos_closes_every_stream)
   GstBuffer *f1 = make_frame (1, 50000);
   TestClient *c[3];
   SignalLog log = { {0}, g_ptr_array_new_with_free_func (g_free),
-    g_ptr_array_new_with_free_func (g_free)
+  g_ptr_array_new_with_free_func (g_free)
   };
   guint port = sink_port (h), i;
   TestPart part;
@@ -626,7 +626,7 @@ GST_START_TEST (test_client_hangup_is_noticed)
 {
   GstHarness *h = start_sink ("");
   SignalLog log = { {0}, g_ptr_array_new_with_free_func (g_free),
-    g_ptr_array_new_with_free_func (g_free)
+  g_ptr_array_new_with_free_func (g_free)
   };
   TestClient *c;
 
@@ -685,8 +685,7 @@ GST_START_TEST (test_port_in_use)
           GST_RESOURCE_ERROR_OPEN_WRITE));
   want = g_strdup_printf ("Could not listen on 127.0.0.1 port %d: port %d is "
       "in use", port, port);
-  fail_unless (g_str_has_prefix (err->message, want), "got: %s",
-      err->message);
+  fail_unless (g_str_has_prefix (err->message, want), "got: %s", err->message);
   gst_message_unref (msg);
   g_clear_error (&err);
   g_free (debug);
@@ -699,8 +698,7 @@ GST_START_TEST (test_port_in_use)
     gchar *cmd = g_strdup_printf ("gst-launch-1.0 fakesrc num-buffers=1 ! "
         "mjpeghttpsink port=%d", port);
 
-    fail_unless (g_spawn_command_line_sync (cmd, &out, &errout, &status,
-            NULL));
+    fail_unless (g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL));
     g_free (cmd);
   }
   fail_if (g_spawn_check_wait_status (status, NULL));

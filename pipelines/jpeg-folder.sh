@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The JPEG files of a folder, played in a loop at FPS frames per second in
+# the natural order of their names (frame2.jpg before frame10.jpg). Without
+# FRAMES a three-second demo folder is made and played.
+#
+# Settings (environment): FRAMES (a folder of .jpg/.jpeg files), FPS (10),
+# PORT (8080), ADDRESS (127.0.0.1; 0.0.0.0 serves the whole network), WIDTH
+# (640) and HEIGHT (480) of the demo frames.
+set -euo pipefail
+FPS=${FPS:-10}
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if [[ -n ${FRAMES:-} && ! -d $FRAMES ]]; then
+  mjpeghttp_die "FRAMES=$FRAMES is not a folder"
+fi
+
+# multifilesrc reads numbered names only, so the files are linked under
+# numbers in a folder of our own. gst-launch-1.0 takes over this shell's
+# process below and reads that folder as long as it runs: a watcher that
+# outlives Ctrl+C removes the folder once that process is gone.
+work=$(mktemp -d "${TMPDIR:-/tmp}/mjpeghttp-frames.XXXXXX")
+(
+  trap '' INT TERM HUP
+  while kill -0 $$ 2>/dev/null; do
+    sleep 1
+  done
+  rm -rf "$work"
+) </dev/null >/dev/null 2>&1 &
+
+if [[ -n ${FRAMES:-} ]]; then
+  count=0
+  while IFS= read -r -d '' file; do
+    ln -s "$file" "$(printf '%s/%06d.jpg' "$work" "$count")"
+    count=$((count + 1))
+  done < <(find -L "$(realpath "$FRAMES")" -maxdepth 1 -type f \
+    \( -iname '*.jpg' -o -iname '*.jpeg' \) -print0 | sort -zV)
+  if ((count == 0)); then
+    mjpeghttp_die "no .jpg or .jpeg file in $FRAMES"
+  fi
+  echo "Playing the $count JPEG files of $FRAMES in a loop at $FPS fps."
+else
+  count=$((3 * FPS))
+  gst-launch-1.0 -q videotestsrc pattern=ball "num-buffers=$count" \
+    ! "video/x-raw,width=$WIDTH,height=$HEIGHT" ! jpegenc \
+    ! multifilesink "location=$work/%06d.jpg"
+  echo "FRAMES is not set: playing $count demo frames in a loop at $FPS fps."
+fi
+
+# multifilesrc leaves its buffers without timestamps and imagesequencesrc
+# does not loop; jpegdec stamps each frame from the framerate, and by those
+# stamps the sink plays the frames in real time.
+mjpeghttp_announce
+exec gst-launch-1.0 -e multifilesrc "location=$work/%06d.jpg" loop=true \
+  "caps=image/jpeg,framerate=$FPS/1" ! jpegdec ! jpegenc \
+  ! "${mjpeghttp_sink[@]}"
