@@ -59,24 +59,20 @@ struct _GstMjpegHttpClient
   gchar *error;
 };
 
-static gchar *
-describe_socket (GSocket * socket)
+/* "address:port" of a peer, as signals and logs name it. Transfer full. */
+gchar *
+gst_mjpeg_http_describe_address (GSocketAddress * addr)
 {
-  GSocketAddress *addr;
+  GInetSocketAddress *inet;
   gchar *ip, *desc;
 
-  addr = g_socket_get_remote_address (socket, NULL);
-  if (!G_IS_INET_SOCKET_ADDRESS (addr)) {
-    g_clear_object (&addr);
+  if (!G_IS_INET_SOCKET_ADDRESS (addr))
     return g_strdup ("unknown peer");
-  }
 
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address
-      (G_INET_SOCKET_ADDRESS (addr)));
-  desc = g_strdup_printf ("%s:%u", ip,
-      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+  inet = G_INET_SOCKET_ADDRESS (addr);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  desc = g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (inet));
   g_free (ip);
-  g_object_unref (addr);
   return desc;
 }
 
@@ -89,6 +85,7 @@ gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
   GstMjpegHttpClient *client;
   GSocket *socket;
   GOutputStream *output;
+  GSocketAddress *addr;
   struct epoll_event ev;
   gint lowat = CLIENT_NOTSENT_LOWAT;
 
@@ -107,7 +104,9 @@ gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
   client->layout = layout;
   client->func = func;
   client->user_data = user_data;
-  client->description = describe_socket (socket);
+  addr = g_socket_get_remote_address (socket, NULL);
+  client->description = gst_mjpeg_http_describe_address (addr);
+  g_clear_object (&addr);
   client->need_opening = TRUE;
 
   /* Best effort: a kernel without it just buffers more. */

@@ -31,6 +31,8 @@ typedef enum
 typedef void (*GstMjpegHttpClientFunc) (GstMjpegHttpClient * client,
     const gchar * reason, gpointer user_data);
 
+gchar *              gst_mjpeg_http_describe_address (GSocketAddress * addr);
+
 GstMjpegHttpClient * gst_mjpeg_http_client_new (GIOStream * stream,
                                                 GstMjpegHttpLayout layout,
                                                 gint epoll_fd,

@@ -149,8 +149,7 @@ static void
 gst_mjpeg_http_server_activity (GstMjpegHttpServer * server,
     SoupServerMessage * msg, const gchar * path)
 {
-  GSocketAddress *addr;
-  gchar *peer = NULL;
+  gchar *peer;
 
   if (server->idle_source) {
     g_source_destroy (server->idle_source);
@@ -160,19 +159,11 @@ gst_mjpeg_http_server_activity (GstMjpegHttpServer * server,
     return;
 
   server->idle = FALSE;
-  addr = soup_server_message_get_remote_address (msg);
-  if (G_IS_INET_SOCKET_ADDRESS (addr)) {
-    gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address
-        (G_INET_SOCKET_ADDRESS (addr)));
-
-    peer = g_strdup_printf ("%s:%u", ip,
-        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
-    g_free (ip);
-  }
-  GST_DEBUG ("woken by %s asking for %s", peer ? peer : "?", path);
+  peer = gst_mjpeg_http_describe_address
+      (soup_server_message_get_remote_address (msg));
+  GST_DEBUG ("woken by %s asking for %s", peer, path);
   if (server->callbacks.wake)
-    server->callbacks.wake (peer ? peer : "unknown peer", path,
-        server->user_data);
+    server->callbacks.wake (peer, path, server->user_data);
   g_free (peer);
 }
 

@@ -497,38 +497,37 @@ GST_START_TEST (test_endpoints)
 
 GST_END_TEST;
 
+/* The frame's bytes, then the next part's header block right after it. */
+static void
+push_and_expect_advance (GstHarness * h, TestClient * c, GstBuffer * frame)
+{
+  GstMapInfo map;
+  guint8 *got;
+
+  push (h, frame);
+  fail_unless (gst_buffer_map (frame, &map, GST_MAP_READ));
+  got = g_malloc (map.size);
+  test_client_read_exact (c, map.size, got);
+  fail_unless (memcmp (got, map.data, map.size) == 0);
+  g_free (got);
+  gst_buffer_unmap (frame, &map);
+  test_client_expect (c, "\r\n--" B "\r\nContent-Type: image/jpeg\r\n\r\n");
+}
+
 GST_START_TEST (test_advance_headers_layout)
 {
   GstHarness *h = start_sink ("");
   GstBuffer *f1 = make_frame (1, 3000), *f2 = make_frame (2, 4000);
   TestClient *c = test_client_get (sink_port (h), "/stream?advance_headers=1",
       0);
-  GstMapInfo map;
-  guint8 *got;
 
   test_client_read_head (c);
   fail_unless_equals_int (c->status, 200);
   /* the header block of the first part comes before any frame */
   test_client_expect (c, "--" B "\r\nContent-Type: image/jpeg\r\n\r\n");
 
-  push (h, f1);
-  gst_buffer_map (f1, &map, GST_MAP_READ);
-  got = g_malloc (map.size);
-  test_client_read_exact (c, map.size, got);
-  fail_unless (memcmp (got, map.data, map.size) == 0);
-  g_free (got);
-  gst_buffer_unmap (f1, &map);
-  /* ...and the next part's header block right after the frame */
-  test_client_expect (c, "\r\n--" B "\r\nContent-Type: image/jpeg\r\n\r\n");
-
-  push (h, f2);
-  gst_buffer_map (f2, &map, GST_MAP_READ);
-  got = g_malloc (map.size);
-  test_client_read_exact (c, map.size, got);
-  fail_unless (memcmp (got, map.data, map.size) == 0);
-  g_free (got);
-  gst_buffer_unmap (f2, &map);
-  test_client_expect (c, "\r\n--" B "\r\nContent-Type: image/jpeg\r\n\r\n");
+  push_and_expect_advance (h, c, f1);
+  push_and_expect_advance (h, c, f2);
 
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   test_client_expect (c, "\r\n--" B "--\r\n");
