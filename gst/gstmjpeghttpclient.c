@@ -33,8 +33,12 @@
 /* What the kernel may hold unsent for one client. Newest-frame-only happens
  * above the socket: a frame queued behind a deep kernel buffer is already old
  * when it leaves, so a slow client would watch the past (with default buffers
- * of several MB, tens of seconds). A fast client drains this at once. */
+ * of several MB, tens of seconds). A client that keeps up drains the queue at
+ * once and gets the larger limit, so a big frame still goes out in few
+ * writes; one that falls behind gets the smaller one, so what it receives is
+ * as recent as its link allows. */
 #define CLIENT_NOTSENT_LOWAT (16 * 1024)
+#define SLOW_CLIENT_NOTSENT_LOWAT (2 * 1024)
 
 struct _GstMjpegHttpClient
 {
@@ -54,6 +58,7 @@ struct _GstMjpegHttpClient
   gboolean closing;
   gboolean want_close;
   gboolean need_opening;
+  gboolean slow;
   gsize offset;
   guint64 last_number;
   gchar *error;
@@ -259,6 +264,20 @@ GstMjpegHttpClientResult
 gst_mjpeg_http_client_start (GstMjpegHttpClient * client)
 {
   return gst_mjpeg_http_client_write (client);
+}
+
+/* The client was still busy when a newer frame came: from now on the kernel
+ * keeps less queued for it. */
+void
+gst_mjpeg_http_client_mark_slow (GstMjpegHttpClient * client)
+{
+  gint lowat = SLOW_CLIENT_NOTSENT_LOWAT;
+
+  if (client->slow)
+    return;
+  client->slow = TRUE;
+  setsockopt (client->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+      sizeof (lowat));
 }
 
 /* Starts sending @frame (transfer none) to a client that is not busy.

@@ -55,6 +55,8 @@ guint64              gst_mjpeg_http_client_get_last_number (GstMjpegHttpClient *
 
 GstMjpegHttpClientResult gst_mjpeg_http_client_start (GstMjpegHttpClient * client);
 
+void                 gst_mjpeg_http_client_mark_slow (GstMjpegHttpClient * client);
+
 GstMjpegHttpClientResult gst_mjpeg_http_client_send (GstMjpegHttpClient * client,
                                                      GstMjpegHttpFrame * frame);
 

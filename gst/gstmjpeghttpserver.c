@@ -320,9 +320,15 @@ gst_mjpeg_http_server_wake_dispatch (GSource * source, GSourceFunc callback,
 
   /* backwards: removal moves the last client into the current slot */
   for (i = (gint) server->clients->len - 1; i >= 0; i--) {
-    if (i < (gint) server->clients->len)
-      gst_mjpeg_http_server_feed (server,
-          g_ptr_array_index (server->clients, i));
+    GstMjpegHttpClient *client;
+
+    if (i >= (gint) server->clients->len)
+      continue;
+    client = g_ptr_array_index (server->clients, i);
+    /* it will skip this frame: it cannot keep up */
+    if (frame && gst_mjpeg_http_client_is_busy (client))
+      gst_mjpeg_http_client_mark_slow (client);
+    gst_mjpeg_http_server_feed (server, client);
   }
   gst_mjpeg_http_server_free_dead_clients (server);
 
