@@ -22,7 +22,7 @@ packages=(
 )
 if [ "$with_tests" = yes ]; then
   packages+=(python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-    chromium indent valgrind)
+    chromium indent valgrind jq)
   command -v node >/dev/null && command -v npm >/dev/null \
     || packages+=(nodejs npm)
 fi
