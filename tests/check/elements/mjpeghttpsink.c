@@ -735,6 +735,62 @@ GST_START_TEST (test_port_in_use)
 
 GST_END_TEST;
 
+static void
+count_handoff (GstElement * fakesink, GstBuffer * buf, GstPad * pad,
+    gint * frames)
+{
+  g_atomic_int_inc (frames);
+}
+
+/* A client we did not write decodes the stream and sees its end as a clean
+ * end of stream, not an error. */
+GST_START_TEST (test_souphttpsrc_decodes_and_ends_cleanly)
+{
+  GstElement *server, *client, *sink, *fakesink;
+  GstMessage *msg;
+  GstBus *bus;
+  gchar *desc;
+  gint port, frames = 0;
+
+  server = gst_parse_launch ("videotestsrc is-live=true num-buffers=45 ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! jpegenc ! "
+      "mjpeghttpsink name=sink port=0 idle-timeout=0", NULL);
+  fail_unless (server != NULL);
+  fail_unless (gst_element_set_state (server, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  sink = gst_bin_get_by_name (GST_BIN (server), "sink");
+  g_object_get (sink, "current-port", &port, NULL);
+
+  desc = g_strdup_printf ("souphttpsrc location=http://127.0.0.1:%d/stream ! "
+      "multipartdemux ! jpegdec ! video/x-raw,width=160,height=120 ! "
+      "fakesink name=out signal-handoffs=true", port);
+  client = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (client != NULL);
+  fakesink = gst_bin_get_by_name (GST_BIN (client), "out");
+  g_signal_connect (fakesink, "handoff", G_CALLBACK (count_handoff), &frames);
+  fail_unless (gst_element_set_state (client, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  bus = gst_element_get_bus (client);
+  msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "the client saw no end of stream");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless (g_atomic_int_get (&frames) > 10, "decoded %d frames", frames);
+
+  gst_element_set_state (client, GST_STATE_NULL);
+  gst_element_set_state (server, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (fakesink);
+  gst_object_unref (sink);
+  gst_object_unref (client);
+  gst_object_unref (server);
+}
+
+GST_END_TEST;
+
 static guint
 count_dir (const gchar * path)
 {
@@ -827,6 +883,7 @@ mjpeghttpsink_suite (void)
   tcase_add_test (tc, test_eos_closes_every_stream);
   tcase_add_test (tc, test_client_hangup_is_noticed);
   tcase_add_test (tc, test_port_in_use);
+  tcase_add_test (tc, test_souphttpsrc_decodes_and_ends_cleanly);
   tcase_add_test (tc, test_state_cycles_leak_nothing);
   return s;
 }
