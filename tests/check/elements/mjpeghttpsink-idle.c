@@ -325,6 +325,56 @@ GST_START_TEST (test_rapid_cycles_around_timeout)
 
 GST_END_TEST;
 
+/* A tee that also records: idle-state=none keeps the recording going while
+ * nobody watches, the default stops the whole pipeline, recording included. */
+static void
+check_tee_recording (const gchar * idle_state, gboolean keeps_recording)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc name=src is-live=true ! "
+      "video/x-raw,width=64,height=48,framerate=30/1 ! jpegenc ! tee name=t "
+      "t. ! queue ! mjpeghttpsink name=sink port=0 idle-timeout=1 "
+      "idle-state=%s t. ! queue ! fakesink name=rec", idle_state);
+  IdleTest t;
+  GstElement *rec;
+  GstPad *pad;
+
+  memset (&t, 0, sizeof (t));
+  t.pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (t.pipeline != NULL);
+  t.sink = gst_bin_get_by_name (GST_BIN (t.pipeline), "sink");
+  rec = gst_bin_get_by_name (GST_BIN (t.pipeline), "rec");
+  pad = gst_element_get_static_pad (rec, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &t, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (rec);
+  t.bus = gst_element_get_bus (t.pipeline);
+  fail_unless (gst_element_set_state (t.pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  expect_message (&t, "mjpeghttpsink-idle", 5, !keeps_recording);
+  expect_state (&t, keeps_recording ? GST_STATE_PLAYING : GST_STATE_PAUSED);
+  if (keeps_recording)
+    fail_unless (produced_in (&t, 1.0) > 20, "the recording stopped");
+  else
+    fail_unless_equals_int (produced_in (&t, 1.0), 0);
+  idle_test_stop (&t);
+}
+
+GST_START_TEST (test_tee_recording_kept_with_idle_state_none)
+{
+  check_tee_recording ("none", TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_tee_recording_paused_by_default)
+{
+  check_tee_recording ("paused", FALSE);
+}
+
+GST_END_TEST;
+
 static Suite *
 mjpeghttpsink_idle_suite (void)
 {
@@ -341,6 +391,8 @@ mjpeghttpsink_idle_suite (void)
   tcase_add_test (tc, test_snapshot_wakes_with_cached_frame);
   tcase_add_test (tc, test_application_pause_is_kept);
   tcase_add_test (tc, test_rapid_cycles_around_timeout);
+  tcase_add_test (tc, test_tee_recording_kept_with_idle_state_none);
+  tcase_add_test (tc, test_tee_recording_paused_by_default);
   return s;
 }
 
