@@ -192,8 +192,9 @@ add_segment (GOutputVector * vec, guint * n, gsize * skip, const void *data,
   (*n)++;
 }
 
-/* One writev of what is left of [opening][part header][JPEG][trailer], of
- * [opening][closing], or of the opening alone. */
+/* One writev of what is left of the opening, of [part header][JPEG][trailer]
+ * or of the closing: one of them at a time, as send() and close() wait for
+ * what is in flight. */
 static GstMjpegHttpClientResult
 gst_mjpeg_http_client_write (GstMjpegHttpClient * client)
 {
