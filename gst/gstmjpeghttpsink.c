@@ -564,8 +564,8 @@ gst_mjpeg_http_sink_apply_state (GstElement * element, gpointer user_data)
   pipeline = sink->pipeline ? gst_object_ref (sink->pipeline) : NULL;
   target = sink->target;
   if (pipeline && GST_STATE_TARGET (pipeline) != sink->expected) {
-    GST_INFO_OBJECT (sink, "the application changed the pipeline's state: "
-        "leaving it");
+    GST_INFO_OBJECT (sink, "the pipeline is no longer in the state this "
+        "change was meant for: leaving it");
     gst_clear_object (&pipeline);
   }
   GST_OBJECT_UNLOCK (sink);

@@ -5,7 +5,8 @@
 # Settings (environment): DEVICE (/dev/video0), PORT (8080), ADDRESS
 # (127.0.0.1; 0.0.0.0 serves the whole network), WIDTH (640), HEIGHT (480),
 # FPS (30): a mode the camera offers as MJPEG, see
-# `v4l2-ctl -d /dev/video0 --list-formats-ext` (package v4l-utils).
+# `v4l2-ctl -d /dev/video0 --list-formats-ext` (package v4l-utils);
+# IDLE_TIMEOUT (10 s without a viewer before the camera stops; 0 = never).
 # SOURCE replaces the camera element, split on blanks, e.g. for a test
 # without a camera: SOURCE='videotestsrc is-live=true ! jpegenc'.
 set -euo pipefail
@@ -14,6 +15,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mjpeghttp_camera_source
 mjpeghttp_announce
-exec gst-launch-1.0 -e "${mjpeghttp_source[@]}" \
+exec gst-launch-1.0 "${mjpeghttp_source[@]}" \
   ! "image/jpeg,width=$WIDTH,height=$HEIGHT,framerate=$FPS/1" \
   ! "${mjpeghttp_sink[@]}"

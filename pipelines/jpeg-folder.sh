@@ -5,7 +5,8 @@
 #
 # Settings (environment): FRAMES (a folder of .jpg/.jpeg files), FPS (10),
 # PORT (8080), ADDRESS (127.0.0.1; 0.0.0.0 serves the whole network), WIDTH
-# (640) and HEIGHT (480) of the demo frames.
+# (640) and HEIGHT (480) of the demo frames, IDLE_TIMEOUT (10 s without a
+# viewer before the pipeline pauses; 0 = never).
 set -euo pipefail
 FPS=${FPS:-10}
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -51,6 +52,6 @@ fi
 # does not loop; jpegdec stamps each frame from the framerate, and by those
 # stamps the sink plays the frames in real time.
 mjpeghttp_announce
-exec gst-launch-1.0 -e multifilesrc "location=$work/%06d.jpg" loop=true \
+exec gst-launch-1.0 multifilesrc "location=$work/%06d.jpg" loop=true \
   "caps=image/jpeg,framerate=$FPS/1" ! jpegdec ! jpegenc \
   ! "${mjpeghttp_sink[@]}"

@@ -9,6 +9,11 @@ WIDTH=${WIDTH:-640}
 HEIGHT=${HEIGHT:-480}
 FPS=${FPS:-30}
 DEVICE=${DEVICE:-/dev/video0}
+IDLE_TIMEOUT=${IDLE_TIMEOUT:-10}
+
+# The scripts run gst-launch-1.0 without -e: with -e, Ctrl+C sends an end of
+# stream and waits for it, and a live source that the sink has paused for
+# lack of viewers holds it back until it plays again, so Ctrl+C would hang.
 
 mjpeghttp_die ()
 {
@@ -47,6 +52,10 @@ mjpeghttp_check_settings ()
 
   if ! [[ $PORT =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65535)); then
     mjpeghttp_die "PORT must be a port number from 1 to 65535, not '$PORT'"
+  fi
+  if ! [[ $IDLE_TIMEOUT =~ ^[0-9]+$ ]]; then
+    mjpeghttp_die "IDLE_TIMEOUT must be a whole number of seconds (0: never" \
+      "pause), not '$IDLE_TIMEOUT'"
   fi
   for name in WIDTH HEIGHT FPS; do
     if ! [[ ${!name} =~ ^[1-9][0-9]*$ ]]; then
@@ -98,4 +107,5 @@ mjpeghttp_find_plugin
 
 # gst-launch-1.0 takes the pipeline as one word per argument: a value with
 # a space in it stays one argument.
-mjpeghttp_sink=(mjpeghttpsink "address=$ADDRESS" "port=$PORT")
+mjpeghttp_sink=(mjpeghttpsink "address=$ADDRESS" "port=$PORT"
+  "idle-timeout=$IDLE_TIMEOUT")

@@ -3,7 +3,8 @@
 # no camera needed.
 #
 # Settings (environment): PORT (8080), ADDRESS (127.0.0.1; 0.0.0.0 serves
-# the whole network), WIDTH (640), HEIGHT (480), FPS (30).
+# the whole network), WIDTH (640), HEIGHT (480), FPS (30), IDLE_TIMEOUT (10
+# s without a viewer before the pipeline pauses; 0 = never).
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,4 +22,4 @@ fi
 pipeline+=(! jpegenc ! "${mjpeghttp_sink[@]}")
 
 mjpeghttp_announce
-exec gst-launch-1.0 -e "${pipeline[@]}"
+exec gst-launch-1.0 "${pipeline[@]}"

@@ -3,8 +3,8 @@
 person runs it, with its settings in the environment, and watched by HTTP
 clients, ours and GStreamer's.
 
-    test_pipeline_scripts.py test-pattern | jpeg-folder | jpeg-folder-demo
-                             | camera-mjpeg | camera-raw
+    test_pipeline_scripts.py test-pattern | test-pattern-idle | jpeg-folder
+                             | jpeg-folder-demo | camera-mjpeg | camera-raw
 
 The camera scripts run with SOURCE set to videotestsrc: there is no camera
 here, and everything after the source is the script's own.
@@ -95,6 +95,29 @@ def test_pattern():
     log(f"ok: {distinct} different pictures in {len(parts)} frames")
 
 
+def test_pattern_idle():
+    """Nobody watches: the sink pauses the pipeline; Ctrl+C still ends the
+    script at once, and a viewer arriving first wakes it up."""
+    port, env = settings(IDLE_TIMEOUT="1")
+    script = PIPELINES / "test-pattern.sh"
+    with Program([script], env) as program:
+        _, stream_url, _ = expect_urls(program, port)
+        time.sleep(2.5)
+        stream = Stream(stream_url)
+        parts = stream.read_for(1.0)
+        stream.close()
+        check(len(parts) >= 5, f"after the idle pause a viewer got only "
+              f"{len(parts)} frames in 1 s")
+        log(f"ok: woken from idle, {len(parts)} frames in 1 s")
+        time.sleep(2.5)
+        start = time.monotonic()
+        status = program.stop()
+    check(status == 0, f"Ctrl+C while idle: exit status {status}, "
+          "expected 0")
+    log(f"ok: Ctrl+C while idle ended the script in "
+        f"{time.monotonic() - start:.1f} s")
+
+
 def test_jpeg_folder():
     fps = 10
     # The widths tell the frames apart; their names sort wrongly as plain
@@ -179,6 +202,7 @@ def test_camera(name, source):
 
 TESTS = {
     "test-pattern": test_pattern,
+    "test-pattern-idle": test_pattern_idle,
     "jpeg-folder": test_jpeg_folder,
     "jpeg-folder-demo": test_jpeg_folder_demo,
     "camera-mjpeg": lambda: test_camera(
