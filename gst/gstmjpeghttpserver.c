@@ -677,9 +677,12 @@ make_viewer_page (const gchar * stream_path, const gchar * snapshot_path)
       "<script>\n"
       "const img = document.getElementById('stream');\n"
       "const size = document.getElementById('size');\n"
-      "img.addEventListener('load', () => {\n"
-      "  size.textContent = img.naturalWidth + '\\u00d7' + img.naturalHeight;\n"
-      "});\n"
+      "function showSize () {\n"
+      "  if (img.naturalWidth > 0)\n"
+      "    size.textContent = img.naturalWidth + '\\u00d7' + img.naturalHeight;\n"
+      "}\n" "img.addEventListener('load', showSize);\n"
+      /* the first frame may have loaded before this script ran */
+      "showSize ();\n"
       "img.addEventListener('error', () => {\n"
       "  size.textContent = 'the stream has ended or is unavailable';\n"
       "});\n" "</script>\n</body>\n</html>\n", stream, snapshot, stream);
