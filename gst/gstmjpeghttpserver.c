@@ -40,6 +40,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -85,6 +87,8 @@ struct _GstMjpegHttpServer
 
   /* server thread only */
   SoupServer *soup;
+  GSocket *listen_socket;
+  GSource *accept_source;
   GSource *wake_source;
   GSource *poll_source;
   gint epoll_fd;
@@ -716,6 +720,44 @@ resolve_address (const gchar * address, GError ** error)
   return addr;
 }
 
+/* Hands every pending connection to libsoup. Our own accept loop instead of
+ * libsoup's listener: that one takes one connection per main loop iteration
+ * and, in libsoup 3.2, leaks the GSocket of each (about 340 bytes a
+ * connection, for as long as the server runs). */
+static gboolean
+gst_mjpeg_http_server_accept (GSocket * listen_socket, GIOCondition cond,
+    gpointer user_data)
+{
+  GstMjpegHttpServer *server = user_data;
+  GSocket *socket;
+  GSocketConnection *conn;
+  GSocketAddress *local, *remote;
+  GError *err = NULL;
+
+  while ((socket = g_socket_accept (listen_socket, NULL, &err))) {
+    /* each frame is one write: nothing to gain by delaying its tail */
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+    conn = g_socket_connection_factory_create_connection (socket);
+    local = g_socket_get_local_address (socket, NULL);
+    remote = g_socket_get_remote_address (socket, NULL);
+    if (local && remote)
+      soup_server_accept_iostream (server->soup, G_IO_STREAM (conn), local,
+          remote, NULL);
+    else
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    g_clear_object (&local);
+    g_clear_object (&remote);
+    g_object_unref (conn);
+    g_object_unref (socket);
+  }
+
+  /* out of file descriptors, say: keep listening, the backlog waits */
+  if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    GST_WARNING ("accepting a connection failed: %s", err->message);
+  g_error_free (err);
+  return G_SOURCE_CONTINUE;
+}
+
 /* Our own listening socket: soup_server_listen() gives no say in the
  * backlog, and GLib's default of 10 drops a burst of viewers. */
 static gboolean
@@ -740,13 +782,18 @@ gst_mjpeg_http_server_listen (GstMjpegHttpServer * server, GError ** error)
   g_socket_set_listen_backlog (socket, server->listen_backlog);
   if (!g_socket_listen (socket, error))
     goto out;
-  if (!soup_server_listen_socket (server->soup, socket, 0, error))
-    goto out;
 
   bound = g_socket_get_local_address (socket, error);
   if (!bound)
     goto out;
   server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  g_socket_set_blocking (socket, FALSE);
+  server->accept_source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_callback (server->accept_source,
+      G_SOURCE_FUNC (gst_mjpeg_http_server_accept), server, NULL);
+  g_source_attach (server->accept_source, server->context);
+  server->listen_socket = g_steal_pointer (&socket);
   ret = TRUE;
 
 out:
@@ -807,6 +854,14 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
         g_ptr_array_index (server->clients, 0), "server stopped");
   gst_mjpeg_http_server_free_dead_clients (server);
 
+  if (server->accept_source) {
+    g_source_destroy (server->accept_source);
+    g_clear_pointer (&server->accept_source, g_source_unref);
+  }
+  if (server->listen_socket) {
+    g_socket_close (server->listen_socket, NULL);
+    g_clear_object (&server->listen_socket);
+  }
   if (server->soup) {
     soup_server_disconnect (server->soup);
     g_clear_object (&server->soup);
