@@ -323,12 +323,6 @@ GST_START_TEST (test_max_clients)
 
 GST_END_TEST;
 
-static gpointer
-snapshot_thread (gpointer data)
-{
-  return test_client_get (GPOINTER_TO_UINT (data), "/snapshot", 0);
-}
-
 static GBytes *
 read_body (TestClient * c)
 {
@@ -343,47 +337,42 @@ read_body (TestClient * c)
   return g_bytes_new_take (data, len);
 }
 
+/* The snapshot answer on @c: 200 and exactly @frame's bytes, the
+ * @number-th frame. */
+static void
+expect_snapshot_is (TestClient * c, GstBuffer * frame, guint number)
+{
+  TestPart part = { 0, };
+  gchar *line = g_strdup_printf ("X-Frame-Number: %u\r\n", number);
+
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 200);
+  fail_unless (head_has (c->head, "Content-Type: image/jpeg\r\n"));
+  fail_unless (head_has (c->head, line), "no %s in %s", line, c->head);
+  g_free (line);
+  part.body = read_body (c);
+  assert_part_is (&part, frame);
+  test_part_clear (&part);
+  test_client_free (c);
+}
+
 GST_START_TEST (test_snapshot)
 {
   GstHarness *h = start_sink ("");
   GstBuffer *f1 = make_frame (1, 7000), *f2 = make_frame (2, 9000);
   guint port = sink_port (h);
   TestClient *c;
-  TestPart part = { 0, };
-  GThread *t;
 
   /* asked before the first frame: it waits for it */
   c = test_client_get (port, "/snapshot", 0);
   g_usleep (200 * 1000);
   push (h, f1);
-  test_client_read_head (c);
-  fail_unless_equals_int (c->status, 200);
-  fail_unless (head_has (c->head, "Content-Type: image/jpeg\r\n"));
-  fail_unless (head_has (c->head, "X-Frame-Number: 1\r\n"));
-  part.body = read_body (c);
-  assert_part_is (&part, f1);
-  test_part_clear (&part);
-  test_client_free (c);
+  expect_snapshot_is (c, f1, 1);
 
-  /* then the newest frame */
+  /* then the newest frame, also at mjpg-streamer's URL */
   push (h, f2);
-  t = g_thread_new ("snapshot", snapshot_thread, GUINT_TO_POINTER (port));
-  c = g_thread_join (t);
-  test_client_read_head (c);
-  fail_unless_equals_int (c->status, 200);
-  part.body = read_body (c);
-  assert_part_is (&part, f2);
-  test_part_clear (&part);
-  test_client_free (c);
-
-  /* mjpg-streamer's URL */
-  c = test_client_get (port, "/?action=snapshot", 0);
-  test_client_read_head (c);
-  fail_unless_equals_int (c->status, 200);
-  part.body = read_body (c);
-  assert_part_is (&part, f2);
-  test_part_clear (&part);
-  test_client_free (c);
+  expect_snapshot_is (test_client_get (port, "/snapshot", 0), f2, 2);
+  expect_snapshot_is (test_client_get (port, "/?action=snapshot", 0), f2, 2);
 
   gst_buffer_unref (f1);
   gst_buffer_unref (f2);
