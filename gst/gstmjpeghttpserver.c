@@ -523,14 +523,14 @@ gst_mjpeg_http_server_wrote_stream_headers (SoupServerMessage * msg,
 
   stream = soup_server_message_steal_connection (msg);
   if (!stream)
-    return;
+    goto no_client;
 
   client = gst_mjpeg_http_client_new (stream, layout, server->epoll_fd,
       gst_mjpeg_http_server_on_client, server, &err);
   if (!client) {
     GST_WARNING ("cannot stream to a client: %s", err->message);
     g_error_free (err);
-    return;
+    goto no_client;
   }
 
   g_ptr_array_add (server->clients, client);
@@ -546,6 +546,15 @@ gst_mjpeg_http_server_wrote_stream_headers (SoupServerMessage * msg,
   else
     gst_mjpeg_http_server_feed (server, client);
   gst_mjpeg_http_server_free_dead_clients (server);
+  return;
+
+  /* ERRORS */
+no_client:
+  {
+    /* it may have been the only one: the idle countdown starts again */
+    gst_mjpeg_http_server_update_idle (server);
+    return;
+  }
 }
 
 /* The client went away before its response head was out. */
