@@ -556,6 +556,25 @@ on_client_removed (GstElement * sink, const gchar * peer, const gchar * reason,
   g_mutex_unlock (&log->lock);
 }
 
+/* client-removed comes from the server thread just after num-clients has
+ * dropped: wait (bounded) for @n removals to be logged. */
+static void
+wait_removed (SignalLog * log, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint got;
+
+  do {
+    g_mutex_lock (&log->lock);
+    got = log->removed->len;
+    g_mutex_unlock (&log->lock);
+    if (got >= n)
+      break;
+    g_usleep (2000);
+  } while (g_get_monotonic_time () < end);
+  fail_unless_equals_int (got, n);
+}
+
 GST_START_TEST (test_eos_closes_every_stream)
 {
   GstHarness *h = start_sink ("");
@@ -590,6 +609,7 @@ GST_START_TEST (test_eos_closes_every_stream)
     fail_if (test_client_read_part (c[i], &part));
   }
   wait_num_clients (h, 0);
+  wait_removed (&log, 3);
 
   g_mutex_lock (&log.lock);
   fail_unless_equals_int (log.added->len, 3);
@@ -629,6 +649,7 @@ GST_START_TEST (test_client_hangup_is_noticed)
   test_client_free (c);
   /* no frame flows: only the socket itself can tell */
   wait_num_clients (h, 0);
+  wait_removed (&log, 1);
   g_mutex_lock (&log.lock);
   fail_unless_equals_int (log.removed->len, 1);
   fail_unless (g_str_has_suffix (g_ptr_array_index (log.removed, 0),
