@@ -276,14 +276,15 @@ GST_START_TEST (test_application_pause_is_kept)
   IdleTest t;
   TestClient *c;
 
-  idle_test_start (&t, "videotestsrc is-live=true", "idle-timeout=1");
+  /* 2 s: the application's pause must come before the sink's own */
+  idle_test_start (&t, "videotestsrc is-live=true", "idle-timeout=2");
   expect_state (&t, GST_STATE_PLAYING);
   gst_element_set_state (t.pipeline, GST_STATE_PAUSED);
   expect_state (&t, GST_STATE_PAUSED);
 
   /* nobody watches, but the sink did not pause it, so a viewer does not
    * start it either */
-  expect_message (&t, "mjpeghttpsink-idle", 5, FALSE);
+  expect_message (&t, "mjpeghttpsink-idle", 6, FALSE);
   c = test_client_get (t.port, "/stream", 0);
   test_client_open_stream (c);
   expect_message (&t, "mjpeghttpsink-wake", 1, FALSE);
