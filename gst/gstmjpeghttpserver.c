@@ -111,6 +111,7 @@ typedef struct
 
 static void gst_mjpeg_http_server_answer_snapshot (GstMjpegHttpServer * server,
     SoupServerMessage * msg);
+static void snapshot_waiter_free (SnapshotWaiter * w, gboolean unpause);
 
 /* ---- idle --------------------------------------------------------------- */
 
@@ -279,22 +280,12 @@ gst_mjpeg_http_server_poll_dispatch (GSource * source, GSourceFunc callback,
 static void
 gst_mjpeg_http_server_answer_waiters (GstMjpegHttpServer * server)
 {
-  GList *waiters = server->snapshot_waiters, *l;
-
-  server->snapshot_waiters = NULL;
-  for (l = waiters; l; l = l->next) {
-    SnapshotWaiter *w = l->data;
+  while (server->snapshot_waiters) {
+    SnapshotWaiter *w = server->snapshot_waiters->data;
 
     gst_mjpeg_http_server_answer_snapshot (server, w->msg);
-    soup_server_message_unpause (w->msg);
-    g_signal_handlers_disconnect_by_data (w->msg, w);
-    g_source_destroy (w->timeout);
-    g_source_unref (w->timeout);
-    g_object_unref (w->msg);
-    g_free (w);
+    snapshot_waiter_free (w, TRUE);
   }
-  g_list_free (waiters);
-  gst_mjpeg_http_server_update_idle (server);
 }
 
 static gboolean

@@ -664,16 +664,39 @@ GST_START_TEST (test_client_hangup_is_noticed)
 
 GST_END_TEST;
 
+/* Brings a new pipeline made of @desc to @state, which must fail, and
+ * returns the error it posted. */
+static GError *
+state_change_error (const gchar * desc, GstState state)
+{
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstMessage *msg;
+  GstBus *bus;
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  fail_unless (pipeline != NULL);
+  fail_unless_equals_int (gst_element_set_state (pipeline, state),
+      GST_STATE_CHANGE_FAILURE);
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, &debug);
+  gst_message_unref (msg);
+  g_free (debug);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return err;
+}
+
 GST_START_TEST (test_port_in_use)
 {
   GSocket *blocker;
   GInetAddress *ia = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   GSocketAddress *sa = g_inet_socket_address_new (ia, 0), *bound;
-  GstElement *pipeline;
-  GstBus *bus;
-  GstMessage *msg;
-  GError *err = NULL;
-  gchar *debug = NULL, *desc, *want, *out = NULL, *errout = NULL;
+  GError *err;
+  gchar *desc, *want, *out = NULL, *errout = NULL;
   gint port, status;
 
   blocker = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
@@ -684,25 +707,13 @@ GST_START_TEST (test_port_in_use)
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 
   desc = g_strdup_printf ("fakesrc ! mjpeghttpsink port=%d", port);
-  pipeline = gst_parse_launch (desc, NULL);
-  fail_unless (pipeline != NULL);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
-      GST_STATE_CHANGE_FAILURE);
-  bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL);
-  gst_message_parse_error (msg, &err, &debug);
+  err = state_change_error (desc, GST_STATE_PLAYING);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_OPEN_WRITE));
   want = g_strdup_printf ("Could not listen on 127.0.0.1 port %d: port %d is "
       "in use", port, port);
   fail_unless (g_str_has_prefix (err->message, want), "got: %s", err->message);
-  gst_message_unref (msg);
   g_clear_error (&err);
-  g_free (debug);
-  gst_object_unref (bus);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
 
   /* gst-launch-1.0 exits non-zero with that sentence */
   {
@@ -721,22 +732,11 @@ GST_START_TEST (test_port_in_use)
   g_free (desc);
 
   /* a bad address is named too */
-  pipeline = gst_parse_launch ("fakesrc ! mjpeghttpsink address=256.1.1.1 "
-      "port=0", NULL);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
-      GST_STATE_CHANGE_FAILURE);
-  bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL);
-  gst_message_parse_error (msg, &err, &debug);
+  err = state_change_error ("fakesrc ! mjpeghttpsink address=256.1.1.1 "
+      "port=0", GST_STATE_READY);
   fail_unless (strstr (err->message, "256.1.1.1") != NULL, "got: %s",
       err->message);
-  gst_message_unref (msg);
   g_clear_error (&err);
-  g_free (debug);
-  gst_object_unref (bus);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
 
   g_socket_close (blocker, NULL);
   g_object_unref (blocker);
