@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Installs what is missing on Debian 12 (with apt-get) and builds into ./build.
-#   scripts/setup.sh           what building and running need
-#   scripts/setup.sh --tests   also what the test suite needs: PyGObject,
-#                              Debian's Chromium and playwright-core from npm
+# Installs what is missing on Debian 12 (with apt-get), checks that what is
+# installed is recent enough, and builds into ./build.
+#   scripts/setup.sh                   what building and running need
+#   scripts/setup.sh --tests           also what the test suite needs
+#   scripts/setup.sh --check [--tests] only check, install and build nothing
+# Everything comes from Debian's archive; nothing from npm or PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_tests=no
+check_only=no
 for arg in "$@"; do
   case "$arg" in
     --tests) with_tests=yes ;;
-    *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+    --check) check_only=yes ;;
+    *) echo "usage: $0 [--tests] [--check]" >&2; exit 2 ;;
   esac
 done
 
@@ -21,10 +25,71 @@ packages=(
   gstreamer1.0-x curl
 )
 if [ "$with_tests" = yes ]; then
+  # PyGObject for the end-to-end tests; Chromium, its driver and selenium
+  # for the browser tests; indent for the style check; valgrind and jq for
+  # the memory checks and the benchmarks.
   packages+=(python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-    chromium indent valgrind jq)
-  command -v node >/dev/null && command -v npm >/dev/null \
-    || packages+=(nodejs npm)
+    chromium chromium-driver python3-selenium indent valgrind jq)
+fi
+
+# Stops with one sentence: what is wrong and what to do.
+fail() {
+  echo "setup.sh: $*" >&2
+  exit 1
+}
+
+# at_least NAME FOUND WANTED PACKAGE: FOUND >= WANTED, as Debian compares
+# versions; else a sentence naming the Debian package that has it.
+at_least() {
+  [ -n "$2" ] || fail "$1 is missing: this project needs $1 >= $3 (apt-get install $4)."
+  dpkg --compare-versions "$2" ge "$3" ||
+    fail "$1 $2 is too old: this project needs $1 >= $3, which Debian 12 has (apt-get install $4; an older $1 earlier in PATH hides it)."
+}
+
+pkg_version() {
+  pkg-config --modversion "$1" 2>/dev/null || true
+}
+
+check_requirements() {
+  local v chromium chromedriver
+
+  v=$(meson --version 2>/dev/null || true)
+  at_least meson "$v" 1.0 meson
+  command -v ninja >/dev/null || fail "ninja is missing; run scripts/setup.sh (apt-get install ninja-build)."
+  at_least gstreamer-1.0 "$(pkg_version gstreamer-1.0)" 1.22 libgstreamer1.0-dev
+  at_least gstreamer-base-1.0 "$(pkg_version gstreamer-base-1.0)" 1.22 libgstreamer1.0-dev
+  at_least libsoup-3.0 "$(pkg_version libsoup-3.0)" 3.2 libsoup-3.0-dev
+  at_least gio-2.0 "$(pkg_version gio-2.0)" 2.74 libglib2.0-dev
+  for element in videotestsrc jpegenc jpegdec multipartdemux souphttpsrc; do
+    gst-inspect-1.0 --exists "$element" ||
+      fail "GStreamer has no $element element; apt-get install gstreamer1.0-plugins-base gstreamer1.0-plugins-good."
+  done
+
+  [ "$with_tests" = yes ] || return 0
+
+  /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstApp", "1.0"); from gi.repository import Gst, GstApp' 2>/dev/null ||
+    fail "/usr/bin/python3 cannot load GStreamer through PyGObject; apt-get install python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0."
+  v=$(/usr/bin/python3 -c 'import selenium; print(selenium.__version__)' 2>/dev/null || true)
+  at_least python3-selenium "$v" 4.8 python3-selenium
+  chromium=${CHROMIUM:-/usr/bin/chromium}
+  chromedriver=${CHROMEDRIVER:-/usr/bin/chromedriver}
+  [ -x "$chromium" ] || fail "$chromium is missing; apt-get install chromium."
+  [ -x "$chromedriver" ] || fail "$chromedriver is missing; apt-get install chromium-driver."
+  v=$("$chromium" --version 2>/dev/null | grep -o -E '[0-9]+(\.[0-9]+)+' | head -n 1 || true)
+  at_least chromium "$v" 120 chromium
+  local driver_v
+  driver_v=$("$chromedriver" --version 2>/dev/null | grep -o -E '[0-9]+(\.[0-9]+)+' | head -n 1 || true)
+  [ "${v%%.*}" = "${driver_v%%.*}" ] ||
+    fail "chromium $v and chromedriver ${driver_v:-(no version)} differ in their major version; install both from Debian: apt-get install chromium chromium-driver."
+  for tool in indent valgrind jq; do
+    command -v "$tool" >/dev/null || fail "$tool is missing; run scripts/setup.sh --tests (apt-get install $tool)."
+  done
+}
+
+if [ "$check_only" = yes ]; then
+  check_requirements
+  echo "setup.sh: every requirement is met"
+  exit 0
 fi
 
 missing=()
@@ -41,10 +106,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [ "$with_tests" = yes ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
-  echo "Installing playwright-core from npm into tests/browser/node_modules"
-  npm ci --prefix tests/browser --no-audit --no-fund
-fi
+check_requirements
 
 if [ -d build ]; then
   meson setup --reconfigure build >/dev/null

@@ -12,7 +12,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 from mjpegtest import (URL_LINE, Program, Stream, check,  # noqa: E402
                        check_snapshot, log, run)
 

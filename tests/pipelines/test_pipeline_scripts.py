@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 from mjpegtest import (Program, Stream, check, check_decodes,  # noqa: E402
                        check_rate, check_snapshot, check_viewer, expect_urls,
                        free_port, log, run)

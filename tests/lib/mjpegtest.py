@@ -44,7 +44,7 @@ class Program:
     """Runs argv with stdout and stderr merged into lines the test can wait
     for. Used as a context manager so that it is stopped whatever happens."""
 
-    def __init__(self, argv, env=None):
+    def __init__(self, argv, env=None, stdin=False):
         self.argv = [str(a) for a in argv]
         log("$ " + " ".join(self.argv))
         self.lines = queue.Queue()
@@ -52,7 +52,8 @@ class Program:
         # A group of its own: Ctrl+C from a terminal reaches the whole
         # group, and so does stop().
         self.proc = subprocess.Popen(
-            self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            self.argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -82,6 +83,11 @@ class Program:
             match = regex.search(line)
             if match:
                 return match
+
+    def send(self, line):
+        """Writes one line to the program's stdin (stdin=True)."""
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
 
     def wait_exit(self, timeout):
         try:
