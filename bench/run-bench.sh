@@ -6,7 +6,8 @@
 #   bench/run-bench.sh [--write-doc] [BUILD_DIR]
 #
 # BUILD_DIR (argument or environment; default <repo>/build) holds the built
-# plugin in BUILD_DIR/gst.  Environment knobs, with their defaults:
+# plugin in BUILD_DIR/gst and the floor server in BUILD_DIR/bench/floor.
+# Environment knobs, with their defaults:
 #   CLIENTS="1 10 100 500 1000"  client counts, all reading at full rate
 #   SLOW_MIX="50 10 20000"       one more run: 50 clients, 10 of them reading
 #                                20000 bytes/s ("" to skip)
@@ -20,8 +21,8 @@
 # --write-doc writes the table, the machine and the command into
 # docs/performance.md.
 #
-# Servers: (a) mjpeghttpsink, (b) shared/bench/floor-server.c, the cheapest
-# fan-out we know (the floor), (c) multipartmux ! tcpserversink (no HTTP:
+# Servers: (a) mjpeghttpsink, (b) bench/floor.c, the cheapest fan-out we
+# know (the floor), (c) multipartmux ! tcpserversink (no HTTP:
 # mjpeg-load --raw), (d) VLC's mpjpeg mux over its HTTP output.  A missing
 # one is skipped with a note.  Every server is started afresh for each run,
 # so that its peak RSS belongs to that run, and killed on exit whatever
@@ -97,12 +98,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 load=$tmp/mjpeg-load
 cc -O2 -Wall -Wextra -o "$load" "$here/mjpeg-load.c" || exit 1
 
-floor_src=$repo/../shared/bench/floor-server.c
-floor=
-if [ -f "$floor_src" ]; then
-  floor=$tmp/floor-server
-  cc -O2 -Wall -o "$floor" "$floor_src" || floor=
-fi
+# bench/floor.c, built by meson with the rest of the build directory
+floor=$build_dir/bench/floor
 
 plugin=$build_dir/gst/libgstmjpeghttp.so
 vlc_note=
@@ -239,7 +236,7 @@ available() {
     mjpeghttpsink)
       [ -f "$plugin" ] || { note "skipping mjpeghttpsink: no $plugin"; return 1; } ;;
     floor)
-      [ -n "$floor" ] || { note "skipping floor: no $floor_src"; return 1; } ;;
+      [ -x "$floor" ] || { note "skipping floor: no $floor"; return 1; } ;;
     tcpserversink)
       gst-inspect-1.0 multipartmux >/dev/null 2>&1 \
         || { note "skipping tcpserversink: no multipartmux"; return 1; } ;;
@@ -401,7 +398,7 @@ mkdir -p "$repo/docs"
   echo '```'
   echo
   echo "Servers: **mjpeghttpsink** (\`imagesequencesrc ! mjpeghttpsink sync=true\`),"
-  echo "**floor** (shared/bench/floor-server.c: one epoll thread, one sendmsg per"
+  echo "**floor** (\`bench/floor.c\`: one epoll thread, one sendmsg per"
   echo "frame per client; the lower bound), **tcpserversink**"
   echo "(\`multipartmux ! tcpserversink sync-method=latest-keyframe"
   echo "recover-policy=keyframe units-soft-max=6\`, no HTTP), **vlc** (\`cvlc --sout"
