@@ -12,9 +12,14 @@
  *
  * Threads: everything here runs on the server thread; a client has no lock.
  *
- * The socket sits in the server's epoll set once, edge-triggered, for the
+ * The socket sits in the fan-out's epoll set once, edge-triggered, for the
  * client's whole life: no epoll_ctl per frame. A write that the kernel takes
  * only in part keeps its offset and goes on at the next EPOLLOUT.
+ *
+ * A client must not cost the others: what it sends after its request is
+ * read at most INPUT_LIMIT bytes in all, then it is dropped (SENT_DATA); a
+ * client that takes no byte of a pending write for the fan-out's timeout is
+ * found by gst_mjpeg_http_client_is_stalled() and dropped (SLOW).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -22,6 +27,8 @@
 #endif
 
 #include "gstmjpeghttpclient.h"
+
+#include <gst/gst.h>
 
 #include <errno.h>
 #include <string.h>
@@ -40,6 +47,13 @@
 #define CLIENT_NOTSENT_LOWAT (16 * 1024)
 #define SLOW_CLIENT_NOTSENT_LOWAT (2 * 1024)
 
+/* A pipelined request or two fit; a client that streams data at us is not
+ * watching, it is keeping the server thread busy. */
+#define INPUT_LIMIT 4096
+
+GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
+#define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
+
 struct _GstMjpegHttpClient
 {
   GIOStream *stream;
@@ -52,6 +66,7 @@ struct _GstMjpegHttpClient
   GstMjpegHttpClientFunc func;
   gpointer user_data;
   gchar *description;
+  GstMjpegHttpPeerKey peer;
 
   /* what is in flight: a frame, or the closing when closing is TRUE */
   GstMjpegHttpFrame *frame;
@@ -61,7 +76,10 @@ struct _GstMjpegHttpClient
   gboolean slow;
   gsize offset;
   guint64 last_number;
-  gchar *error;
+  /* when a pending write last made progress, or began */
+  gint64 last_progress_us;
+  gsize input_bytes;
+  GstMjpegHttpSinkClientStatus status;
 };
 
 /* "address:port" of a peer, as signals and logs name it. Transfer full. */
@@ -106,8 +124,8 @@ stream_get_socket (GIOStream * stream)
 /* Takes ownership of @stream, a connection stolen from libsoup. */
 GstMjpegHttpClient *
 gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
-    gint epoll_fd, GstMjpegHttpClientFunc func, gpointer user_data,
-    GError ** error)
+    const GstMjpegHttpPeerKey * peer, gint epoll_fd, gint64 now_us,
+    GstMjpegHttpClientFunc func, gpointer user_data, GError ** error)
 {
   GstMjpegHttpClient *client;
   GSocket *socket;
@@ -134,7 +152,9 @@ gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
   addr = g_socket_get_remote_address (socket, NULL);
   client->description = gst_mjpeg_http_describe_address (addr);
   g_clear_object (&addr);
+  client->peer = *peer;
   client->need_opening = TRUE;
+  client->last_progress_us = now_us;
 
   /* Best effort: a kernel without it just buffers more. */
   setsockopt (client->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
@@ -177,7 +197,6 @@ gst_mjpeg_http_client_free (GstMjpegHttpClient * client)
   g_object_unref (client->stream);
   g_clear_pointer (&client->frame, gst_mjpeg_http_frame_unref);
   g_free (client->description);
-  g_free (client->error);
   g_free (client);
 }
 
@@ -187,11 +206,26 @@ gst_mjpeg_http_client_get_description (GstMjpegHttpClient * client)
   return client->description;
 }
 
+const GstMjpegHttpPeerKey *
+gst_mjpeg_http_client_get_peer (GstMjpegHttpClient * client)
+{
+  return &client->peer;
+}
+
 /* TRUE while the opening, a frame or the closing has not wholly gone out. */
 gboolean
 gst_mjpeg_http_client_is_busy (GstMjpegHttpClient * client)
 {
   return client->need_opening || client->frame != NULL || client->closing;
+}
+
+/* Busy, and not one byte taken for @timeout_us. */
+gboolean
+gst_mjpeg_http_client_is_stalled (GstMjpegHttpClient * client, gint64 now_us,
+    gint64 timeout_us)
+{
+  return gst_mjpeg_http_client_is_busy (client)
+      && now_us - client->last_progress_us >= timeout_us;
 }
 
 guint64
@@ -218,7 +252,21 @@ add_segment (GOutputVector * vec, guint * n, gsize * skip, const void *data,
  * or of the closing: one of them at a time, as send() and close() wait for
  * what is in flight. */
 static GstMjpegHttpClientResult
-gst_mjpeg_http_client_write (GstMjpegHttpClient * client)
+gst_mjpeg_http_client_fail (GstMjpegHttpClient * client, GError * err,
+    const gchar * what)
+{
+  client->status = g_error_matches (err, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
+      || g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ?
+      GST_MJPEG_HTTP_SINK_CLIENT_STATUS_CLOSED :
+      GST_MJPEG_HTTP_SINK_CLIENT_STATUS_ERROR;
+  GST_DEBUG ("client %s: %s failed: %s", client->description, what,
+      err->message);
+  g_error_free (err);
+  return GST_MJPEG_HTTP_CLIENT_GONE;
+}
+
+static GstMjpegHttpClientResult
+gst_mjpeg_http_client_write (GstMjpegHttpClient * client, gint64 now_us)
 {
   GOutputVector vec[4];
   guint n = 0;
@@ -250,8 +298,10 @@ gst_mjpeg_http_client_write (GstMjpegHttpClient * client)
   if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
     return GST_MJPEG_HTTP_CLIENT_PENDING;
   if (ret == G_POLLABLE_RETURN_FAILED)
-    goto write_failed;
+    return gst_mjpeg_http_client_fail (client, err, "write");
 
+  if (written > 0)
+    client->last_progress_us = now_us;
   if (written < left) {
     client->offset += written;
     return GST_MJPEG_HTTP_CLIENT_PENDING;
@@ -262,31 +312,21 @@ gst_mjpeg_http_client_write (GstMjpegHttpClient * client)
   g_clear_pointer (&client->frame, gst_mjpeg_http_frame_unref);
   if (client->closing) {
     client->closing = FALSE;
-    g_free (client->error);
-    client->error = g_strdup ("end of stream");
+    client->status = GST_MJPEG_HTTP_SINK_CLIENT_STATUS_EOS;
     return GST_MJPEG_HTTP_CLIENT_GONE;
   }
   if (client->want_close)
-    return gst_mjpeg_http_client_close (client);
+    return gst_mjpeg_http_client_close (client, now_us);
   return GST_MJPEG_HTTP_CLIENT_SENT;
-
-  /* ERRORS */
-write_failed:
-  {
-    g_free (client->error);
-    client->error = g_strdup_printf ("write failed: %s", err->message);
-    g_error_free (err);
-    return GST_MJPEG_HTTP_CLIENT_GONE;
-  }
 }
 
 /* Sends the opening boundary (and, in the ADVANCE layout, the first part's
  * header block) at once, so a client sees the stream start before any frame
  * exists. */
 GstMjpegHttpClientResult
-gst_mjpeg_http_client_start (GstMjpegHttpClient * client)
+gst_mjpeg_http_client_start (GstMjpegHttpClient * client, gint64 now_us)
 {
-  return gst_mjpeg_http_client_write (client);
+  return gst_mjpeg_http_client_write (client, now_us);
 }
 
 /* The client was still busy when a newer frame came: from now on the kernel
@@ -304,24 +344,25 @@ gst_mjpeg_http_client_mark_slow (GstMjpegHttpClient * client)
 }
 
 /* Starts sending @frame (transfer none) to a client that is not busy.
- * On GONE, gst_mjpeg_http_client_get_reason() says why. */
+ * On GONE, gst_mjpeg_http_client_get_status() says why. */
 GstMjpegHttpClientResult
 gst_mjpeg_http_client_send (GstMjpegHttpClient * client,
-    GstMjpegHttpFrame * frame)
+    GstMjpegHttpFrame * frame, gint64 now_us)
 {
   g_return_val_if_fail (!gst_mjpeg_http_client_is_busy (client),
       GST_MJPEG_HTTP_CLIENT_PENDING);
 
   client->frame = gst_mjpeg_http_frame_ref (frame);
   client->last_number = frame->number;
-  return gst_mjpeg_http_client_write (client);
+  client->last_progress_us = now_us;
+  return gst_mjpeg_http_client_write (client, now_us);
 }
 
 /* Ends the stream with the closing delimiter, after what is in flight if
  * any. Returns GONE once the closing has gone out: the caller then frees the
  * client. */
 GstMjpegHttpClientResult
-gst_mjpeg_http_client_close (GstMjpegHttpClient * client)
+gst_mjpeg_http_client_close (GstMjpegHttpClient * client, gint64 now_us)
 {
   if (client->frame || client->need_opening) {
     client->want_close = TRUE;
@@ -332,56 +373,66 @@ gst_mjpeg_http_client_close (GstMjpegHttpClient * client)
 
   client->want_close = FALSE;
   client->closing = TRUE;
-  return gst_mjpeg_http_client_write (client);
+  client->last_progress_us = now_us;
+  return gst_mjpeg_http_client_write (client, now_us);
 }
 
-const gchar *
-gst_mjpeg_http_client_get_reason (GstMjpegHttpClient * client)
+GstMjpegHttpSinkClientStatus
+gst_mjpeg_http_client_get_status (GstMjpegHttpClient * client)
 {
-  return client->error ? client->error : "unknown";
+  return client->status;
 }
 
 /* Returns TRUE while the peer may still be there. A request pipelined
- * after ours is read and dropped: only end-of-file and errors matter. */
+ * after ours is read and dropped; past INPUT_LIMIT bytes the client is
+ * dropped instead, so reading never takes more than that from the others.
+ * Edge-triggered epoll: what is not read now is announced again only with
+ * new data, and a client that sends more is over the limit anyway. */
 static gboolean
 gst_mjpeg_http_client_drain_input (GstMjpegHttpClient * client)
 {
-  gchar scratch[512];
+  gchar scratch[INPUT_LIMIT + 1];
   gssize r;
   GError *err = NULL;
 
   for (;;) {
     r = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM
-        (client->input), scratch, sizeof (scratch), NULL, &err);
-    if (r > 0)
+        (client->input), scratch, INPUT_LIMIT + 1 - client->input_bytes, NULL,
+        &err);
+    if (r > 0) {
+      client->input_bytes += r;
+      if (client->input_bytes > INPUT_LIMIT) {
+        GST_DEBUG ("client %s sent more than %d bytes after its request",
+            client->description, INPUT_LIMIT);
+        client->status = GST_MJPEG_HTTP_SINK_CLIENT_STATUS_SENT_DATA;
+        return FALSE;
+      }
       continue;
+    }
     if (r == 0) {
-      g_free (client->error);
-      client->error = g_strdup ("client closed the connection");
+      client->status = GST_MJPEG_HTTP_SINK_CLIENT_STATUS_CLOSED;
       return FALSE;
     }
     if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
       g_error_free (err);
       return TRUE;
     }
-    g_free (client->error);
-    client->error = g_strdup_printf ("read failed: %s", err->message);
-    g_error_free (err);
+    gst_mjpeg_http_client_fail (client, err, "read");
     return FALSE;
   }
 }
 
-/* Called by the server's poller with the epoll events of this client. May
+/* Called by the fan-out's poller with the epoll events of this client. May
  * end in the callback, which may free the client. */
 void
 gst_mjpeg_http_client_handle_events (GstMjpegHttpClient * client,
-    guint32 events)
+    guint32 events, gint64 now_us)
 {
   GstMjpegHttpClientResult res;
 
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
     if (!gst_mjpeg_http_client_drain_input (client)) {
-      client->func (client, client->error, client->user_data);
+      client->func (client, GST_MJPEG_HTTP_CLIENT_GONE, client->user_data);
       return;
     }
   }
@@ -389,9 +440,7 @@ gst_mjpeg_http_client_handle_events (GstMjpegHttpClient * client,
   if (!(events & EPOLLOUT) || !gst_mjpeg_http_client_is_busy (client))
     return;
 
-  res = gst_mjpeg_http_client_write (client);
-  if (res == GST_MJPEG_HTTP_CLIENT_SENT)
-    client->func (client, NULL, client->user_data);
-  else if (res == GST_MJPEG_HTTP_CLIENT_GONE)
-    client->func (client, client->error, client->user_data);
+  res = gst_mjpeg_http_client_write (client, now_us);
+  if (res != GST_MJPEG_HTTP_CLIENT_PENDING)
+    client->func (client, res, client->user_data);
 }

@@ -13,6 +13,8 @@
 #include <gio/gio.h>
 
 #include "gstmjpeghttpframe.h"
+#include "gstmjpeghttppeers.h"
+#include "gstmjpeghttpsink.h"
 
 G_BEGIN_DECLS
 
@@ -22,45 +24,56 @@ typedef enum
 {
   GST_MJPEG_HTTP_CLIENT_SENT,     /* all of it is in the kernel */
   GST_MJPEG_HTTP_CLIENT_PENDING,  /* the rest goes out when the socket drains */
-  GST_MJPEG_HTTP_CLIENT_GONE,     /* write failed; see the reason */
+  GST_MJPEG_HTTP_CLIENT_GONE,     /* see gst_mjpeg_http_client_get_status() */
 } GstMjpegHttpClientResult;
 
-/* Called on the server thread when a pending frame has gone out
- * (@reason NULL) or when the client went away (@reason says why). The
- * callee may free the client. */
+/* Called on the server thread when a pending frame has gone out (SENT) or
+ * the client is gone (GONE). The callee may free the client. */
 typedef void (*GstMjpegHttpClientFunc) (GstMjpegHttpClient * client,
-    const gchar * reason, gpointer user_data);
+    GstMjpegHttpClientResult result, gpointer user_data);
 
 gchar *              gst_mjpeg_http_describe_address (GSocketAddress * addr);
 
 GstMjpegHttpClient * gst_mjpeg_http_client_new (GIOStream * stream,
                                                 GstMjpegHttpLayout layout,
+                                                const GstMjpegHttpPeerKey * peer,
                                                 gint epoll_fd,
+                                                gint64 now_us,
                                                 GstMjpegHttpClientFunc func,
                                                 gpointer user_data,
                                                 GError ** error);
 
 void                 gst_mjpeg_http_client_handle_events (GstMjpegHttpClient * client,
-                                                          guint32 events);
+                                                          guint32 events,
+                                                          gint64 now_us);
 
 void                 gst_mjpeg_http_client_free (GstMjpegHttpClient * client);
 
 const gchar *        gst_mjpeg_http_client_get_description (GstMjpegHttpClient * client);
 
-const gchar *        gst_mjpeg_http_client_get_reason (GstMjpegHttpClient * client);
+const GstMjpegHttpPeerKey * gst_mjpeg_http_client_get_peer (GstMjpegHttpClient * client);
+
+GstMjpegHttpSinkClientStatus gst_mjpeg_http_client_get_status (GstMjpegHttpClient * client);
 
 gboolean             gst_mjpeg_http_client_is_busy (GstMjpegHttpClient * client);
 
+gboolean             gst_mjpeg_http_client_is_stalled (GstMjpegHttpClient * client,
+                                                       gint64 now_us,
+                                                       gint64 timeout_us);
+
 guint64              gst_mjpeg_http_client_get_last_number (GstMjpegHttpClient * client);
 
-GstMjpegHttpClientResult gst_mjpeg_http_client_start (GstMjpegHttpClient * client);
+GstMjpegHttpClientResult gst_mjpeg_http_client_start (GstMjpegHttpClient * client,
+                                                      gint64 now_us);
 
 void                 gst_mjpeg_http_client_mark_slow (GstMjpegHttpClient * client);
 
 GstMjpegHttpClientResult gst_mjpeg_http_client_send (GstMjpegHttpClient * client,
-                                                     GstMjpegHttpFrame * frame);
+                                                     GstMjpegHttpFrame * frame,
+                                                     gint64 now_us);
 
-GstMjpegHttpClientResult gst_mjpeg_http_client_close (GstMjpegHttpClient * client);
+GstMjpegHttpClientResult gst_mjpeg_http_client_close (GstMjpegHttpClient * client,
+                                                      gint64 now_us);
 
 G_END_DECLS
 

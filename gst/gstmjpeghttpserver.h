@@ -13,43 +13,54 @@
 #include <glib.h>
 
 #include "gstmjpeghttpframe.h"
+#include "gstmjpeghttplimits.h"
+#include "gstmjpeghttpstats.h"
 
 G_BEGIN_DECLS
 
 typedef struct _GstMjpegHttpServer GstMjpegHttpServer;
 
+/* What is fixed while the server runs. */
 typedef struct
 {
   const gchar *address;
   guint port;
-  guint max_clients;            /* 0: no limit */
   guint listen_backlog;
-  guint idle_timeout_ms;        /* 0: never report idle */
   const gchar *viewer_path;
   const gchar *stream_path;
   const gchar *snapshot_path;
+  GstMjpegHttpStats *stats;     /* counted into; must outlive the server */
 } GstMjpegHttpServerConfig;
 
-/* Called on the server thread, with no lock of the server held. */
+/* Called on the server thread, with no lock of the server held. A callback
+ * may stop the server (gst_mjpeg_http_server_stop()). */
 typedef struct
 {
   void (*client_added) (const gchar * peer, gpointer user_data);
-  void (*client_removed) (const gchar * peer, const gchar * reason,
-      gpointer user_data);
-  /* nobody has been connected for idle_timeout_ms */
+  void (*client_removed) (const gchar * peer,
+      GstMjpegHttpSinkClientStatus status, gpointer user_data);
+  /* nobody has been connected for idle_timeout_ms while playing */
   void (*idle) (gpointer user_data);
   /* a stream or snapshot request arrived after idle() */
   void (*wake) (const gchar * peer, const gchar * path, gpointer user_data);
+  /* something the user should know and can act on */
+  void (*warning) (const gchar * message, gpointer user_data);
 } GstMjpegHttpServerCallbacks;
 
 GstMjpegHttpServer * gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
+                                                  const GstMjpegHttpLimits * limits,
                                                   const GstMjpegHttpServerCallbacks * callbacks,
                                                   gpointer user_data,
+                                                  GDestroyNotify user_data_free,
                                                   GError ** error);
 
 guint                gst_mjpeg_http_server_get_port (GstMjpegHttpServer * server);
 
-guint                gst_mjpeg_http_server_get_num_clients (GstMjpegHttpServer * server);
+void                 gst_mjpeg_http_server_set_limits (GstMjpegHttpServer * server,
+                                                       const GstMjpegHttpLimits * limits);
+
+void                 gst_mjpeg_http_server_set_playing (GstMjpegHttpServer * server,
+                                                        gboolean playing);
 
 void                 gst_mjpeg_http_server_push (GstMjpegHttpServer * server,
                                                  GstMjpegHttpFrame * frame);

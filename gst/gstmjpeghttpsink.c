@@ -75,6 +75,7 @@
 
 #include "gstmjpeghttpsink.h"
 #include "gstmjpeghttpserver.h"
+#include "gstmjpeghttpstats.h"
 
 #include <gio/gio.h>
 
@@ -90,6 +91,12 @@ GST_DEBUG_CATEGORY (gst_mjpeg_http_sink_debug);
 #define DEFAULT_SNAPSHOT_PATH "/snapshot"
 #define DEFAULT_IDLE_TIMEOUT 10
 #define DEFAULT_IDLE_STATE GST_MJPEG_HTTP_SINK_IDLE_STATE_PAUSED
+#define DEFAULT_TIMEOUT (5 * GST_SECOND)
+#define DEFAULT_MAX_CLIENTS_PER_ADDRESS 16
+#define DEFAULT_HEADER_TIMEOUT 5
+#define DEFAULT_MAX_PENDING_CONNECTIONS 256
+#define DEFAULT_REQUEST_RATE 10
+#define DEFAULT_REQUEST_BURST 20
 
 /* How long EOS waits for every client to take the closing delimiter. */
 #define EOS_FLUSH_TIMEOUT (2 * G_USEC_PER_SEC)
@@ -108,6 +115,13 @@ enum
   PROP_SNAPSHOT_PATH,
   PROP_IDLE_TIMEOUT,
   PROP_IDLE_STATE,
+  PROP_TIMEOUT,
+  PROP_MAX_CLIENTS_PER_ADDRESS,
+  PROP_HEADER_TIMEOUT,
+  PROP_MAX_PENDING_CONNECTIONS,
+  PROP_REQUEST_RATE,
+  PROP_REQUEST_BURST,
+  PROP_STATS,
   PROP_LAST
 };
 
@@ -133,8 +147,18 @@ struct _GstMjpegHttpSink
   gchar *snapshot_path;
   guint idle_timeout;
   GstMjpegHttpSinkIdleState idle_state;
+  guint64 timeout;
+  guint max_clients_per_address;
+  guint header_timeout;
+  guint max_pending_connections;
+  guint request_rate;
+  guint request_burst;
 
+  /* created and freed by change_state only; the pointer is read under
+   * GST_OBJECT_LOCK elsewhere */
   GstMjpegHttpServer *server;
+  /* atomic, outlives the server */
+  GstMjpegHttpStats stats;
   guint64 frame_number;
 
   /* The pipeline state the sink asks for, under GST_OBJECT_LOCK: @pipeline
@@ -166,6 +190,34 @@ gst_mjpeg_http_sink_idle_state_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstMjpegHttpSinkIdleState", values);
+
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_mjpeg_http_sink_client_status_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_MJPEG_HTTP_SINK_CLIENT_STATUS_CLOSED,
+        "The client closed the connection", "closed"},
+    {GST_MJPEG_HTTP_SINK_CLIENT_STATUS_EOS,
+        "The stream ended and the client was told", "eos"},
+    {GST_MJPEG_HTTP_SINK_CLIENT_STATUS_SLOW,
+        "The client took no data for the timeout", "slow"},
+    {GST_MJPEG_HTTP_SINK_CLIENT_STATUS_ERROR,
+        "Reading from or writing to the client failed", "error"},
+    {GST_MJPEG_HTTP_SINK_CLIENT_STATUS_SENT_DATA,
+        "The client kept sending data after its request", "sent-data"},
+    {GST_MJPEG_HTTP_SINK_CLIENT_STATUS_STOPPED,
+        "The server stopped", "stopped"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMjpegHttpSinkClientStatus", values);
 
     g_once_init_leave (&type, t);
   }
@@ -214,12 +266,13 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    *
    * The address to listen on: `127.0.0.1` (this machine only, the default,
    * as tcpserversink), `0.0.0.0` (every IPv4 interface), `::` or a host
-   * name.
+   * name. Like the port, the backlog and the paths, it can only be changed
+   * in the NULL state: the server listens from NULL to READY on. A change in
+   * another state is refused with a warning on the bus.
    */
   properties[PROP_ADDRESS] = g_param_spec_string ("address", "Address",
       "Address to listen on (0.0.0.0: every IPv4 interface)",
-      DEFAULT_ADDRESS,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+      DEFAULT_ADDRESS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstMjpegHttpSink:port:
@@ -229,8 +282,7 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    */
   properties[PROP_PORT] = g_param_spec_int ("port", "Port",
       "TCP port to listen on (0 = any free port, see current-port)",
-      0, G_MAXUINT16, DEFAULT_PORT,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+      0, G_MAXUINT16, DEFAULT_PORT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstMjpegHttpSink:current-port:
@@ -247,13 +299,14 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * GstMjpegHttpSink:max-clients:
    *
    * How many stream clients may watch at once; the one past the bound gets
-   * `503 Service Unavailable` with `Retry-After`. 0 means no limit.
+   * `503 Service Unavailable` with `Retry-After`. 0 means no limit. May be
+   * changed in any state; clients already watching stay.
    */
   properties[PROP_MAX_CLIENTS] = g_param_spec_uint ("max-clients",
       "Max clients",
       "Maximum number of stream clients at once (0 = no limit)",
       0, G_MAXUINT, DEFAULT_MAX_CLIENTS,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
    * GstMjpegHttpSink:num-clients:
@@ -275,7 +328,7 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
       "Listen backlog",
       "Connections queued by the kernel before they are accepted (1-65535)",
       1, G_MAXUINT16, DEFAULT_LISTEN_BACKLOG,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstMjpegHttpSink:viewer-path:
@@ -284,8 +337,7 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    */
   properties[PROP_VIEWER_PATH] = g_param_spec_string ("viewer-path",
       "Viewer path", "URL path of the viewer page (starts with /)",
-      DEFAULT_VIEWER_PATH,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+      DEFAULT_VIEWER_PATH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstMjpegHttpSink:stream-path:
@@ -294,8 +346,7 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    */
   properties[PROP_STREAM_PATH] = g_param_spec_string ("stream-path",
       "Stream path", "URL path of the MJPEG stream (starts with /)",
-      DEFAULT_STREAM_PATH,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+      DEFAULT_STREAM_PATH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstMjpegHttpSink:snapshot-path:
@@ -305,7 +356,7 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
   properties[PROP_SNAPSHOT_PATH] = g_param_spec_string ("snapshot-path",
       "Snapshot path", "URL path of the newest frame as one JPEG "
       "(starts with /)", DEFAULT_SNAPSHOT_PATH,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstMjpegHttpSink:idle-timeout:
@@ -314,13 +365,14 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * seconds, the sink brings its pipeline down to
    * #GstMjpegHttpSink:idle-state, and back to PLAYING when a client comes.
    * It only undoes what it did: a pipeline the application paused or
-   * stopped stays so. 0 never goes idle.
+   * stopped stays so. 0 never goes idle. The countdown runs while the
+   * element is PLAYING; a change starts it over.
    */
   properties[PROP_IDLE_TIMEOUT] = g_param_spec_uint ("idle-timeout",
       "Idle timeout",
       "Seconds without any client before the pipeline goes to idle-state "
       "(0 = never)", 0, G_MAXUINT / 1000, DEFAULT_IDLE_TIMEOUT,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
    * GstMjpegHttpSink:idle-state:
@@ -336,8 +388,106 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
       GST_TYPE_MJPEG_HTTP_SINK_IDLE_STATE, DEFAULT_IDLE_STATE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
+  /**
+   * GstMjpegHttpSink:timeout:
+   *
+   * A stream client that takes no byte of a frame for this long is dropped
+   * (#GstMjpegHttpSink::client-removed with status `slow`), so that viewers
+   * that stopped reading cannot hold every slot. In nanoseconds, as
+   * multisocketsink's; 0 never drops a client for that.
+   */
+  properties[PROP_TIMEOUT] = g_param_spec_uint64 ("timeout", "Timeout",
+      "Drop a stream client that takes no data for this long, in nanoseconds "
+      "(0 = never)", 0, G_MAXUINT64, DEFAULT_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstMjpegHttpSink:max-clients-per-address:
+   *
+   * How many stream clients one IP address may have at once, so that one
+   * peer cannot take every slot of #GstMjpegHttpSink:max-clients; the one
+   * past the bound gets `503` with `Retry-After`. 0 means no limit. Behind
+   * a reverse proxy every viewer has the proxy's address: raise it or set
+   * 0 there.
+   */
+  properties[PROP_MAX_CLIENTS_PER_ADDRESS] =
+      g_param_spec_uint ("max-clients-per-address", "Max clients per address",
+      "Maximum number of stream clients from one IP address (0 = no limit)",
+      0, G_MAXUINT, DEFAULT_MAX_CLIENTS_PER_ADDRESS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstMjpegHttpSink:header-timeout:
+   *
+   * Seconds a new connection has to send its complete request head; past
+   * it, it gets `408 Request Timeout` and is closed (slow-loris attacks,
+   * port scanners, clients that speak another protocol).
+   */
+  properties[PROP_HEADER_TIMEOUT] = g_param_spec_uint ("header-timeout",
+      "Header timeout",
+      "Seconds a connection has to send its complete request (1-3600)",
+      1, 3600, DEFAULT_HEADER_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstMjpegHttpSink:max-pending-connections:
+   *
+   * How many connections may be open at once without a complete request.
+   * Past it, the oldest such connection of the address that holds the most
+   * is closed, so that half-open connections never keep viewers out. 0
+   * means no limit.
+   */
+  properties[PROP_MAX_PENDING_CONNECTIONS] =
+      g_param_spec_uint ("max-pending-connections", "Max pending connections",
+      "Maximum number of connections whose request is not complete yet "
+      "(0 = no limit)", 0, G_MAXUINT, DEFAULT_MAX_PENDING_CONNECTIONS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstMjpegHttpSink:request-rate:
+   *
+   * Short requests (snapshot, viewer page, anything but a stream that
+   * opens) one IP address may make per second, on average; past it, and
+   * past #GstMjpegHttpSink:request-burst, it gets `429 Too Many Requests`
+   * with `Retry-After`. 0 means no limit.
+   */
+  properties[PROP_REQUEST_RATE] = g_param_spec_uint ("request-rate",
+      "Request rate",
+      "Short requests per second one IP address may make (0 = no limit)",
+      0, G_MAXUINT, DEFAULT_REQUEST_RATE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstMjpegHttpSink:request-burst:
+   *
+   * Short requests one IP address may make at once before
+   * #GstMjpegHttpSink:request-rate applies.
+   */
+  properties[PROP_REQUEST_BURST] = g_param_spec_uint ("request-burst",
+      "Request burst",
+      "Short requests one IP address may make at once (1-65535)",
+      1, G_MAXUINT16, DEFAULT_REQUEST_BURST,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstMjpegHttpSink:stats:
+   *
+   * A `mjpeghttpsink-stats` structure: `clients` and `pending-connections`
+   * now, and since the element was made, one `refused-<reason>` counter
+   * (guint64) per reason a connection was refused before any handler
+   * (`bad-request`, `method-not-allowed`, `header-timeout`, `evicted`,
+   * `uri-too-long`, `headers-too-large`, `unsupported`, `rate-limited`,
+   * `too-many-clients`, `too-many-from-address`) and one `removed-<status>`
+   * counter per #GstMjpegHttpSinkClientStatus.
+   */
+  properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
+      "Clients and pending connections now; refused connections and removed "
+      "clients by reason", GST_TYPE_STRUCTURE,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (gobject_class, PROP_LAST, properties);
   gst_type_mark_as_plugin_api (GST_TYPE_MJPEG_HTTP_SINK_IDLE_STATE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MJPEG_HTTP_SINK_CLIENT_STATUS, 0);
 
   /**
    * GstMjpegHttpSink::client-added:
@@ -345,7 +495,8 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * @peer: the client's address and port, as "address:port"
    *
    * A client has started to receive the stream. Emitted from the server
-   * thread.
+   * thread: a handler must not block. It may change properties, and set the
+   * pipeline's state, NULL included.
    */
   signals[SIGNAL_CLIENT_ADDED] = g_signal_new ("client-added",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -355,14 +506,16 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * GstMjpegHttpSink::client-removed:
    * @sink: the sink
    * @peer: the client's address and port, as "address:port"
-   * @reason: why: "client closed the connection", "end of stream",
-   *   "server stopped", or the write or read error
+   * @status: why, a #GstMjpegHttpSinkClientStatus
    *
-   * A stream client is gone. Emitted from the server thread.
+   * A stream client is gone; #GstMjpegHttpSink:num-clients already counts
+   * without it. Emitted from the server thread: a handler must not block.
+   * It may change properties, and set the pipeline's state, NULL included
+   * (the server then stops once the handler returns).
    */
   signals[SIGNAL_CLIENT_REMOVED] = g_signal_new ("client-removed",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+      G_TYPE_NONE, 2, G_TYPE_STRING, GST_TYPE_MJPEG_HTTP_SINK_CLIENT_STATUS);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
@@ -388,6 +541,12 @@ gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
   sink->snapshot_path = g_strdup (DEFAULT_SNAPSHOT_PATH);
   sink->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   sink->idle_state = DEFAULT_IDLE_STATE;
+  sink->timeout = DEFAULT_TIMEOUT;
+  sink->max_clients_per_address = DEFAULT_MAX_CLIENTS_PER_ADDRESS;
+  sink->header_timeout = DEFAULT_HEADER_TIMEOUT;
+  sink->max_pending_connections = DEFAULT_MAX_PENDING_CONNECTIONS;
+  sink->request_rate = DEFAULT_REQUEST_RATE;
+  sink->request_burst = DEFAULT_REQUEST_BURST;
   g_mutex_init (&sink->state_lock);
 }
 
@@ -406,18 +565,27 @@ gst_mjpeg_http_sink_finalize (GObject * object)
 }
 
 /* A path property must be absolute; anything else would never match. */
-static void
-set_path (GstMjpegHttpSink * sink, gchar ** field, const GValue * value)
+static gboolean
+path_is_valid (const GValue * value)
 {
   const gchar *path = g_value_get_string (value);
 
-  if (!path || path[0] != '/') {
-    g_warning ("mjpeghttpsink: a path must start with '/', not \"%s\"",
-        path ? path : "(null)");
-    return;
-  }
-  g_free (*field);
-  *field = g_strdup (path);
+  return path && path[0] == '/';
+}
+
+/* What the server is told of, under GST_OBJECT_LOCK. */
+static void
+gst_mjpeg_http_sink_get_limits_locked (GstMjpegHttpSink * sink,
+    GstMjpegHttpLimits * limits)
+{
+  limits->max_clients = sink->max_clients;
+  limits->max_clients_per_address = sink->max_clients_per_address;
+  limits->max_pending = sink->max_pending_connections;
+  limits->header_timeout_ms = sink->header_timeout * 1000;
+  limits->timeout_us = sink->timeout / GST_USECOND;
+  limits->request_rate = sink->request_rate;
+  limits->request_burst = sink->request_burst;
+  limits->idle_timeout_ms = sink->idle_timeout * 1000;
 }
 
 static void
@@ -425,8 +593,26 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (object);
+  GstMjpegHttpServer *server;
+  GstMjpegHttpLimits limits;
+  GstState state;
 
   GST_OBJECT_LOCK (sink);
+  state = GST_STATE (sink);
+  switch (prop_id) {
+    case PROP_ADDRESS:
+    case PROP_PORT:
+    case PROP_LISTEN_BACKLOG:
+    case PROP_VIEWER_PATH:
+    case PROP_STREAM_PATH:
+    case PROP_SNAPSHOT_PATH:
+      if (state != GST_STATE_NULL || sink->server)
+        goto not_in_null;
+      break;
+    default:
+      break;
+  }
+
   switch (prop_id) {
     case PROP_ADDRESS:
       g_free (sink->address);
@@ -444,13 +630,22 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
       sink->listen_backlog = g_value_get_uint (value);
       break;
     case PROP_VIEWER_PATH:
-      set_path (sink, &sink->viewer_path, value);
-      break;
     case PROP_STREAM_PATH:
-      set_path (sink, &sink->stream_path, value);
-      break;
     case PROP_SNAPSHOT_PATH:
-      set_path (sink, &sink->snapshot_path, value);
+      if (!path_is_valid (value))
+        goto bad_path;
+      if (prop_id == PROP_VIEWER_PATH)
+        g_free (g_steal_pointer (&sink->viewer_path));
+      else if (prop_id == PROP_STREAM_PATH)
+        g_free (g_steal_pointer (&sink->stream_path));
+      else
+        g_free (g_steal_pointer (&sink->snapshot_path));
+      if (prop_id == PROP_VIEWER_PATH)
+        sink->viewer_path = g_value_dup_string (value);
+      else if (prop_id == PROP_STREAM_PATH)
+        sink->stream_path = g_value_dup_string (value);
+      else
+        sink->snapshot_path = g_value_dup_string (value);
       break;
     case PROP_IDLE_TIMEOUT:
       sink->idle_timeout = g_value_get_uint (value);
@@ -458,11 +653,55 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
     case PROP_IDLE_STATE:
       sink->idle_state = g_value_get_enum (value);
       break;
+    case PROP_TIMEOUT:
+      sink->timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_CLIENTS_PER_ADDRESS:
+      sink->max_clients_per_address = g_value_get_uint (value);
+      break;
+    case PROP_HEADER_TIMEOUT:
+      sink->header_timeout = g_value_get_uint (value);
+      break;
+    case PROP_MAX_PENDING_CONNECTIONS:
+      sink->max_pending_connections = g_value_get_uint (value);
+      break;
+    case PROP_REQUEST_RATE:
+      sink->request_rate = g_value_get_uint (value);
+      break;
+    case PROP_REQUEST_BURST:
+      sink->request_burst = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  /* the running server takes a change of a limit at once */
+  server = sink->server;
+  gst_mjpeg_http_sink_get_limits_locked (sink, &limits);
+  if (server)
+    gst_mjpeg_http_server_set_limits (server, &limits);
   GST_OBJECT_UNLOCK (sink);
+  return;
+
+  /* ERRORS */
+not_in_null:
+  {
+    GST_OBJECT_UNLOCK (sink);
+    GST_ELEMENT_WARNING (sink, RESOURCE, SETTINGS,
+        ("The property \"%s\" can only be changed in the NULL state: the "
+            "server already listens with the old value. Set the pipeline to "
+            "NULL, change it, and start again.", pspec->name),
+        ("refused in %s", gst_element_state_get_name (state)));
+    return;
+  }
+bad_path:
+  {
+    GST_OBJECT_UNLOCK (sink);
+    g_warning ("mjpeghttpsink: %s must start with '/', not \"%s\"; it keeps "
+        "its value", pspec->name, g_value_get_string (value) ?
+        g_value_get_string (value) : "(null)");
+    return;
+  }
 }
 
 static void
@@ -486,8 +725,7 @@ gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, sink->max_clients);
       break;
     case PROP_NUM_CLIENTS:
-      g_value_set_uint (value, sink->server ?
-          gst_mjpeg_http_server_get_num_clients (sink->server) : 0);
+      g_value_set_uint (value, g_atomic_int_get (&sink->stats.clients));
       break;
     case PROP_LISTEN_BACKLOG:
       g_value_set_uint (value, sink->listen_backlog);
@@ -507,6 +745,28 @@ gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
     case PROP_IDLE_STATE:
       g_value_set_enum (value, sink->idle_state);
       break;
+    case PROP_TIMEOUT:
+      g_value_set_uint64 (value, sink->timeout);
+      break;
+    case PROP_MAX_CLIENTS_PER_ADDRESS:
+      g_value_set_uint (value, sink->max_clients_per_address);
+      break;
+    case PROP_HEADER_TIMEOUT:
+      g_value_set_uint (value, sink->header_timeout);
+      break;
+    case PROP_MAX_PENDING_CONNECTIONS:
+      g_value_set_uint (value, sink->max_pending_connections);
+      break;
+    case PROP_REQUEST_RATE:
+      g_value_set_uint (value, sink->request_rate);
+      break;
+    case PROP_REQUEST_BURST:
+      g_value_set_uint (value, sink->request_burst);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value,
+          gst_mjpeg_http_stats_to_structure (&sink->stats));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -524,13 +784,21 @@ gst_mjpeg_http_sink_client_added (const gchar * peer, gpointer user_data)
 }
 
 static void
-gst_mjpeg_http_sink_client_removed (const gchar * peer, const gchar * reason,
-    gpointer user_data)
+gst_mjpeg_http_sink_client_removed (const gchar * peer,
+    GstMjpegHttpSinkClientStatus status, gpointer user_data)
 {
   GstMjpegHttpSink *sink = user_data;
 
-  GST_INFO_OBJECT (sink, "client %s removed: %s", peer, reason);
-  g_signal_emit (sink, signals[SIGNAL_CLIENT_REMOVED], 0, peer, reason);
+  GST_INFO_OBJECT (sink, "client %s removed (%d)", peer, status);
+  g_signal_emit (sink, signals[SIGNAL_CLIENT_REMOVED], 0, peer, status);
+}
+
+static void
+gst_mjpeg_http_sink_warning (const gchar * message, gpointer user_data)
+{
+  GstMjpegHttpSink *sink = user_data;
+
+  GST_ELEMENT_WARNING (sink, RESOURCE, OPEN_READ, ("%s", message), (NULL));
 }
 
 /* The outermost element the sink is in: what "the pipeline" means. */
@@ -701,8 +969,10 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
     gst_mjpeg_http_sink_client_removed,
     gst_mjpeg_http_sink_idle,
     gst_mjpeg_http_sink_wake,
+    gst_mjpeg_http_sink_warning,
   };
   GstMjpegHttpServerConfig config;
+  GstMjpegHttpLimits limits;
   GstMjpegHttpServer *server;
   GError *err = NULL;
   gchar *host, *url, *stream_url, *snapshot_url;
@@ -711,15 +981,18 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   GST_OBJECT_LOCK (sink);
   config.address = g_strdup (sink->address);
   config.port = sink->port;
-  config.max_clients = sink->max_clients;
   config.listen_backlog = sink->listen_backlog;
-  config.idle_timeout_ms = sink->idle_timeout * 1000;
   config.viewer_path = g_strdup (sink->viewer_path);
   config.stream_path = g_strdup (sink->stream_path);
   config.snapshot_path = g_strdup (sink->snapshot_path);
+  config.stats = &sink->stats;
+  gst_mjpeg_http_sink_get_limits_locked (sink, &limits);
   GST_OBJECT_UNLOCK (sink);
 
-  server = gst_mjpeg_http_server_start (&config, &callbacks, sink, &err);
+  /* the server may outlive the state change that stops it, when a handler
+   * of its own signals stops the pipeline: it holds the element */
+  server = gst_mjpeg_http_server_start (&config, &limits, &callbacks,
+      gst_object_ref (sink), gst_object_unref, &err);
   if (!server)
     goto start_failed;
 
@@ -804,6 +1077,15 @@ gst_mjpeg_http_sink_stop_server (GstMjpegHttpSink * sink)
     g_object_notify_by_pspec (G_OBJECT (sink), properties[PROP_CURRENT_PORT]);
 }
 
+static void
+gst_mjpeg_http_sink_set_playing (GstMjpegHttpSink * sink, gboolean playing)
+{
+  GST_OBJECT_LOCK (sink);
+  if (sink->server)
+    gst_mjpeg_http_server_set_playing (sink->server, playing);
+  GST_OBJECT_UNLOCK (sink);
+}
+
 static GstStateChangeReturn
 gst_mjpeg_http_sink_change_state (GstElement * element,
     GstStateChange transition)
@@ -816,6 +1098,12 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
       if (!gst_mjpeg_http_sink_start_server (sink))
         return GST_STATE_CHANGE_FAILURE;
       break;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      gst_mjpeg_http_sink_set_playing (sink, TRUE);
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      gst_mjpeg_http_sink_set_playing (sink, FALSE);
+      break;
     default:
       break;
   }
@@ -823,6 +1111,15 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      /* the parent class refused: nothing may stay bound */
+      if (ret == GST_STATE_CHANGE_FAILURE)
+        gst_mjpeg_http_sink_stop_server (sink);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      if (ret == GST_STATE_CHANGE_FAILURE)
+        gst_mjpeg_http_sink_set_playing (sink, FALSE);
+      break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       gst_mjpeg_http_sink_stop_server (sink);
       break;

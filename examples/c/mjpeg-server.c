@@ -34,11 +34,19 @@ on_client_added (GstElement * sink, const gchar * peer, gpointer user_data)
   g_print ("client-added: %s\n", peer);
 }
 
+/* @status is a GstMjpegHttpSinkClientStatus; its nick says why in a word
+ * ("closed", "slow", "eos", ...). */
 static void
-on_client_removed (GstElement * sink, const gchar * peer,
-    const gchar * reason, gpointer user_data)
+on_client_removed (GstElement * sink, const gchar * peer, gint status,
+    gpointer user_data)
 {
-  g_print ("client-removed: %s (%s)\n", peer, reason);
+  GEnumClass *statuses = g_type_class_ref (g_type_from_name
+      ("GstMjpegHttpSinkClientStatus"));
+  GEnumValue *value = g_enum_get_value (statuses, status);
+
+  g_print ("client-removed: %s (%s)\n", peer,
+      value ? value->value_nick : "unknown");
+  g_type_class_unref (statuses);
 }
 
 static void

@@ -27,8 +27,9 @@ def on_client_added(sink, peer):
     print(f"client-added: {peer}", flush=True)
 
 
-def on_client_removed(sink, peer, reason):
-    print(f"client-removed: {peer} ({reason})", flush=True)
+def on_client_removed(sink, peer, status):
+    # status is a GstMjpegHttpSinkClientStatus: "closed", "slow", "eos", ...
+    print(f"client-removed: {peer} ({status.value_nick})", flush=True)
 
 
 def error_text(message):

@@ -22,8 +22,10 @@ test_part_clear (TestPart * part)
   g_clear_pointer (&part->headers, g_free);
 }
 
+/* A connection to 127.0.0.1:@port from the loopback address @from (NULL:
+ * 127.0.0.1), so that tests can be several peers. */
 TestClient *
-test_client_connect_full (guint port, gint rcvbuf)
+test_client_connect_from (guint port, const gchar * from, gint rcvbuf)
 {
   TestClient *c = g_new0 (TestClient, 1);
   GInetAddress *ia = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -33,6 +35,13 @@ test_client_connect_full (guint port, gint rcvbuf)
   c->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
       G_SOCKET_PROTOCOL_TCP, &err);
   fail_unless (c->socket != NULL);
+  if (from) {
+    GSocketAddress *local = g_inet_socket_address_new_from_string (from, 0);
+
+    fail_unless (g_socket_bind (c->socket, local, FALSE, &err),
+        "bind %s: %s", from, err ? err->message : "");
+    g_object_unref (local);
+  }
   if (rcvbuf > 0)
     fail_unless (g_socket_set_option (c->socket, SOL_SOCKET, SO_RCVBUF,
             rcvbuf, NULL));
@@ -43,6 +52,12 @@ test_client_connect_full (guint port, gint rcvbuf)
   g_object_unref (sa);
   g_object_unref (ia);
   return c;
+}
+
+TestClient *
+test_client_connect_full (guint port, gint rcvbuf)
+{
+  return test_client_connect_from (port, NULL, rcvbuf);
 }
 
 void
@@ -131,7 +146,14 @@ test_client_read_head (TestClient * c)
 TestClient *
 test_client_get (guint port, const gchar * path, gint rcvbuf)
 {
-  TestClient *c = test_client_connect_full (port, rcvbuf);
+  return test_client_get_from (port, path, NULL, rcvbuf);
+}
+
+TestClient *
+test_client_get_from (guint port, const gchar * path, const gchar * from,
+    gint rcvbuf)
+{
+  TestClient *c = test_client_connect_from (port, from, rcvbuf);
   gchar *req = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
       path);
 

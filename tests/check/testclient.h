@@ -39,6 +39,8 @@ typedef struct
 } TestPart;
 
 void test_part_clear (TestPart * part);
+TestClient * test_client_connect_from (guint port, const gchar * from,
+    gint rcvbuf);
 TestClient * test_client_connect_full (guint port, gint rcvbuf);
 void test_client_send (TestClient * c, const gchar * request);
 gboolean test_client_fill (TestClient * c);
@@ -47,6 +49,8 @@ void test_client_read_exact (TestClient * c, gsize n, guint8 * out);
 void test_client_expect (TestClient * c, const gchar * s);
 void test_client_read_head (TestClient * c);
 TestClient * test_client_get (guint port, const gchar * path, gint rcvbuf);
+TestClient * test_client_get_from (guint port, const gchar * path,
+    const gchar * from, gint rcvbuf);
 gboolean head_has (const gchar * head, const gchar * line);
 void test_client_open_stream (TestClient * c);
 gboolean test_client_read_part (TestClient * c, TestPart * part);

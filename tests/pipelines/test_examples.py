@@ -45,8 +45,8 @@ def test_example(program_path):
                               f"'client-added: {stream.local}'")
         log("ok: client-added printed")
         stream.close()
-        program.wait_for_line(rf"^client-removed: {peer} \(.+\)$", 10,
-                              f"'client-removed: {stream.local} (reason)'")
+        program.wait_for_line(rf"^client-removed: {peer} \(closed\)$", 10,
+                              f"'client-removed: {stream.local} (closed)'")
         log("ok: client-removed printed")
         status = program.stop()
     check(status == 0, f"exit status {status} after Ctrl+C, expected 0")

@@ -1,0 +1,341 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* The fan-out: every streaming client, fed newest-frame-only. A client that
+ * is not busy gets the newest frame as soon as it exists; a busy one skips
+ * frames and gets the newest once its write is done. All client sockets
+ * share one epoll set polled by one GSource, so the main loop does not walk
+ * a source per client per frame.
+ *
+ * Frames come first: the poll source runs at G_PRIORITY_HIGH, above request
+ * handling, so writing frames never waits behind a flood of requests.
+ *
+ * A client that takes no byte of a pending write for timeout_us is dropped
+ * (SLOW) by a sweep that runs a few times per timeout: a viewer that stopped
+ * reading cannot hold a slot for ever.
+ *
+ * Threads: everything runs on the server thread; no lock.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmjpeghttpfanout.h"
+
+#include <gst/gst.h>
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
+#define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
+
+#define EPOLL_BATCH 256
+#define SWEEP_MIN_MS 50
+#define SWEEP_MAX_MS 1000
+
+struct _GstMjpegHttpFanout
+{
+  GMainContext *context;
+  GstMjpegHttpFanoutCallbacks callbacks;
+  gpointer user_data;
+
+  gint epoll_fd;
+  GSource *poll_source;
+  GSource *sweep_source;
+  gint64 timeout_us;
+
+  GPtrArray *clients;
+  /* removed, freed once no epoll batch can still name them */
+  GPtrArray *dead_clients;
+  GstMjpegHttpFrame *latest;
+  gboolean ended;
+};
+
+static void
+gst_mjpeg_http_fanout_remove (GstMjpegHttpFanout * fanout,
+    GstMjpegHttpClient * client, GstMjpegHttpSinkClientStatus status)
+{
+  g_ptr_array_remove_fast (fanout->clients, client);
+  g_ptr_array_add (fanout->dead_clients, client);
+  GST_DEBUG ("client %s removed (%d)",
+      gst_mjpeg_http_client_get_description (client), status);
+  fanout->callbacks.client_removed (client, status, fanout->user_data);
+}
+
+static void
+gst_mjpeg_http_fanout_free_dead (GstMjpegHttpFanout * fanout)
+{
+  g_ptr_array_set_size (fanout->dead_clients, 0);
+}
+
+static void
+gst_mjpeg_http_fanout_check_flushed (GstMjpegHttpFanout * fanout)
+{
+  guint i;
+
+  if (!fanout->ended)
+    return;
+  for (i = 0; i < fanout->clients->len; i++) {
+    if (gst_mjpeg_http_client_is_busy (g_ptr_array_index (fanout->clients, i)))
+      return;
+  }
+  fanout->callbacks.flushed (fanout->user_data);
+}
+
+/* Newest-frame-only: a client that is not busy gets the latest frame if it
+ * has not had it yet, else it waits for the next one. */
+static void
+gst_mjpeg_http_fanout_feed (GstMjpegHttpFanout * fanout,
+    GstMjpegHttpClient * client, gint64 now)
+{
+  GstMjpegHttpClientResult res = GST_MJPEG_HTTP_CLIENT_SENT;
+
+  if (gst_mjpeg_http_client_is_busy (client))
+    return;
+
+  if (fanout->latest && fanout->latest->number >
+      gst_mjpeg_http_client_get_last_number (client))
+    res = gst_mjpeg_http_client_send (client, fanout->latest, now);
+
+  if (fanout->ended && res != GST_MJPEG_HTTP_CLIENT_GONE)
+    res = gst_mjpeg_http_client_close (client, now);
+
+  if (res == GST_MJPEG_HTTP_CLIENT_GONE)
+    gst_mjpeg_http_fanout_remove (fanout, client,
+        gst_mjpeg_http_client_get_status (client));
+}
+
+static void
+gst_mjpeg_http_fanout_on_client (GstMjpegHttpClient * client,
+    GstMjpegHttpClientResult result, gpointer user_data)
+{
+  GstMjpegHttpFanout *fanout = user_data;
+
+  if (result == GST_MJPEG_HTTP_CLIENT_GONE)
+    gst_mjpeg_http_fanout_remove (fanout, client,
+        gst_mjpeg_http_client_get_status (client));
+  else
+    gst_mjpeg_http_fanout_feed (fanout, client, g_get_monotonic_time ());
+}
+
+static gboolean
+gst_mjpeg_http_fanout_poll_dispatch (GSource * source, GSourceFunc callback,
+    gpointer user_data)
+{
+  GstMjpegHttpFanout *fanout = user_data;
+  struct epoll_event evs[EPOLL_BATCH];
+  gint64 now;
+  gint n, i;
+
+  do {
+    n = epoll_wait (fanout->epoll_fd, evs, EPOLL_BATCH, 0);
+    now = g_get_monotonic_time ();
+    for (i = 0; i < n; i++) {
+      GstMjpegHttpClient *client = evs[i].data.ptr;
+
+      /* a client removed earlier in this batch is parked, not freed */
+      if (!g_ptr_array_find (fanout->dead_clients, client, NULL))
+        gst_mjpeg_http_client_handle_events (client, evs[i].events, now);
+    }
+    gst_mjpeg_http_fanout_free_dead (fanout);
+  } while (n == EPOLL_BATCH);
+
+  gst_mjpeg_http_fanout_check_flushed (fanout);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs poll_source_funcs = {
+  NULL, NULL, gst_mjpeg_http_fanout_poll_dispatch, NULL,
+};
+
+static gboolean
+gst_mjpeg_http_fanout_sweep (gpointer user_data)
+{
+  GstMjpegHttpFanout *fanout = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint i;
+
+  /* backwards: removal moves the last client into the current slot */
+  for (i = (gint) fanout->clients->len - 1; i >= 0; i--) {
+    GstMjpegHttpClient *client;
+
+    if (i >= (gint) fanout->clients->len)
+      continue;
+    client = g_ptr_array_index (fanout->clients, i);
+    if (gst_mjpeg_http_client_is_stalled (client, now, fanout->timeout_us)) {
+      GST_INFO ("client %s took no byte for %" G_GINT64_FORMAT " ms: "
+          "dropping it", gst_mjpeg_http_client_get_description (client),
+          fanout->timeout_us / 1000);
+      gst_mjpeg_http_fanout_remove (fanout, client,
+          GST_MJPEG_HTTP_SINK_CLIENT_STATUS_SLOW);
+    }
+  }
+  gst_mjpeg_http_fanout_free_dead (fanout);
+  gst_mjpeg_http_fanout_check_flushed (fanout);
+  return G_SOURCE_CONTINUE;
+}
+
+GstMjpegHttpFanout *
+gst_mjpeg_http_fanout_new (GMainContext * context,
+    const GstMjpegHttpFanoutCallbacks * callbacks, gpointer user_data,
+    GError ** error)
+{
+  GstMjpegHttpFanout *fanout;
+  gint epoll_fd;
+
+  epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (epoll_fd < 0) {
+    gint errsv = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+        "epoll_create1 failed: %s", g_strerror (errsv));
+    return NULL;
+  }
+
+  fanout = g_new0 (GstMjpegHttpFanout, 1);
+  fanout->context = context;
+  fanout->callbacks = *callbacks;
+  fanout->user_data = user_data;
+  fanout->epoll_fd = epoll_fd;
+  fanout->clients = g_ptr_array_new ();
+  fanout->dead_clients = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_mjpeg_http_client_free);
+
+  fanout->poll_source = g_source_new (&poll_source_funcs, sizeof (GSource));
+  g_source_set_priority (fanout->poll_source, G_PRIORITY_HIGH);
+  g_source_add_unix_fd (fanout->poll_source, epoll_fd, G_IO_IN);
+  g_source_set_callback (fanout->poll_source, NULL, fanout, NULL);
+  g_source_attach (fanout->poll_source, context);
+  return fanout;
+}
+
+/* Every client still there is removed (STOPPED), then freed. */
+void
+gst_mjpeg_http_fanout_free (GstMjpegHttpFanout * fanout)
+{
+  while (fanout->clients->len > 0)
+    gst_mjpeg_http_fanout_remove (fanout,
+        g_ptr_array_index (fanout->clients, 0),
+        GST_MJPEG_HTTP_SINK_CLIENT_STATUS_STOPPED);
+  gst_mjpeg_http_fanout_free_dead (fanout);
+
+  gst_mjpeg_http_fanout_set_timeout (fanout, 0);
+  g_source_destroy (fanout->poll_source);
+  g_source_unref (fanout->poll_source);
+  close (fanout->epoll_fd);
+  g_clear_pointer (&fanout->latest, gst_mjpeg_http_frame_unref);
+  g_ptr_array_unref (fanout->clients);
+  g_ptr_array_unref (fanout->dead_clients);
+  g_free (fanout);
+}
+
+/* Takes ownership of @stream, a connection whose response head is out, and
+ * starts streaming to it (client_added first). On failure the stream is
+ * closed and nothing was called. */
+gboolean
+gst_mjpeg_http_fanout_add (GstMjpegHttpFanout * fanout, GIOStream * stream,
+    GstMjpegHttpLayout layout, const GstMjpegHttpPeerKey * peer,
+    GError ** error)
+{
+  GstMjpegHttpClient *client;
+  gint64 now = g_get_monotonic_time ();
+
+  client = gst_mjpeg_http_client_new (stream, layout, peer, fanout->epoll_fd,
+      now, gst_mjpeg_http_fanout_on_client, fanout, error);
+  if (!client)
+    return FALSE;
+
+  g_ptr_array_add (fanout->clients, client);
+  fanout->callbacks.client_added (client, fanout->user_data);
+
+  if (gst_mjpeg_http_client_start (client, now) == GST_MJPEG_HTTP_CLIENT_GONE)
+    gst_mjpeg_http_fanout_remove (fanout, client,
+        gst_mjpeg_http_client_get_status (client));
+  else
+    gst_mjpeg_http_fanout_feed (fanout, client, now);
+  gst_mjpeg_http_fanout_free_dead (fanout);
+  return TRUE;
+}
+
+/* @frame (transfer none) is the newest from now on: every client that can
+ * take it gets it, the busy ones will skip to it. */
+void
+gst_mjpeg_http_fanout_set_frame (GstMjpegHttpFanout * fanout,
+    GstMjpegHttpFrame * frame)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint i;
+
+  g_clear_pointer (&fanout->latest, gst_mjpeg_http_frame_unref);
+  fanout->latest = gst_mjpeg_http_frame_ref (frame);
+  fanout->ended = FALSE;
+
+  /* backwards: removal moves the last client into the current slot */
+  for (i = (gint) fanout->clients->len - 1; i >= 0; i--) {
+    GstMjpegHttpClient *client;
+
+    if (i >= (gint) fanout->clients->len)
+      continue;
+    client = g_ptr_array_index (fanout->clients, i);
+    /* it will skip this frame: it cannot keep up */
+    if (gst_mjpeg_http_client_is_busy (client))
+      gst_mjpeg_http_client_mark_slow (client);
+    gst_mjpeg_http_fanout_feed (fanout, client, now);
+  }
+  gst_mjpeg_http_fanout_free_dead (fanout);
+}
+
+/* End of stream: each client gets the closing delimiter after what it is
+ * being sent; flushed() once all have it. A new frame starts over. */
+void
+gst_mjpeg_http_fanout_end (GstMjpegHttpFanout * fanout)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint i;
+
+  fanout->ended = TRUE;
+  for (i = (gint) fanout->clients->len - 1; i >= 0; i--) {
+    if (i < (gint) fanout->clients->len)
+      gst_mjpeg_http_fanout_feed (fanout, g_ptr_array_index (fanout->clients,
+              i), now);
+  }
+  gst_mjpeg_http_fanout_free_dead (fanout);
+  gst_mjpeg_http_fanout_check_flushed (fanout);
+}
+
+/* 0: a client that takes nothing is never dropped. */
+void
+gst_mjpeg_http_fanout_set_timeout (GstMjpegHttpFanout * fanout,
+    gint64 timeout_us)
+{
+  guint interval_ms;
+
+  if (fanout->sweep_source) {
+    g_source_destroy (fanout->sweep_source);
+    g_clear_pointer (&fanout->sweep_source, g_source_unref);
+  }
+  fanout->timeout_us = timeout_us;
+  if (timeout_us <= 0)
+    return;
+
+  interval_ms = CLAMP (timeout_us / 4000, SWEEP_MIN_MS, SWEEP_MAX_MS);
+  fanout->sweep_source = g_timeout_source_new (interval_ms);
+  g_source_set_callback (fanout->sweep_source, gst_mjpeg_http_fanout_sweep,
+      fanout, NULL);
+  g_source_attach (fanout->sweep_source, fanout->context);
+}
+
+guint
+gst_mjpeg_http_fanout_get_n_clients (GstMjpegHttpFanout * fanout)
+{
+  return fanout->clients->len;
+}

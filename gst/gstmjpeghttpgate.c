@@ -1,0 +1,786 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* The gate: the one place every connection passes before any HTTP handler,
+ * or libsoup, sees it. It listens, accepts, and holds each connection until
+ * its request head is complete (within header_timeout_ms), reading it with
+ * MSG_PEEK so that the bytes stay in the socket for libsoup. It refuses,
+ * with an answer and a reason counted in the stats:
+ *  - heads that are malformed, ambiguous, too large, not GET or HEAD, or
+ *    announce a body (gstmjpeghttprequest.c says which and why);
+ *  - heads that do not arrive in time (408);
+ *  - stream requests past max-clients or max-clients-per-address (503);
+ *  - short requests past the address's rate (429).
+ * What passes is a complete, valid request within every limit, handed on
+ * with a ticket that says what it asks for; handlers check none of this
+ * again. libsoup 3.2 therefore never meets a head it fails on (one of its
+ * failure paths leaks the request's path).
+ *
+ * Connections whose head is not complete ("waiting") are bounded by
+ * max_pending: past it, the oldest waiting connection of the address that
+ * has the most is dropped, so a peer that holds many half-open connections
+ * loses its own first and never locks others out. A refused connection is
+ * half-closed after its answer and drained ("lingering") for LINGER_MS, so
+ * that the answer is read rather than reset by unread request bytes.
+ *
+ * Work per main-loop turn is bounded (ACCEPT_BATCH accepts, EVENT_BATCH
+ * socket events) and runs at the default priority, below the fan-out of
+ * frames: a flood of requests delays frames by at most one such turn.
+ * Accept failures (out of file descriptors) pause accepting with a growing
+ * back-off instead of spinning, and warn once.
+ *
+ * Threads: everything runs on the server thread; no lock.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmjpeghttpgate.h"
+
+#include <gst/gst.h>
+
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
+#define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
+
+#define ACCEPT_BATCH 32
+#define EVENT_BATCH 64
+#define LINGER_MS 1000
+#define LINGER_MAX 64
+#define LINGER_READ_MAX (64 * 1024)
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 1000
+#define SWEEP_INTERVAL_US G_USEC_PER_SEC
+/* Seconds a refused stream client is asked to wait. */
+#define STREAM_RETRY_AFTER_S 5
+
+typedef struct
+{
+  GList link;                   /* in waiting or lingering, oldest first */
+  GSocket *socket;
+  gint fd;
+  GSocketAddress *remote;
+  GstMjpegHttpPeerKey key;
+  gint64 deadline_us;
+  gboolean lingering;
+  gboolean dead;
+  gsize lingered;
+} Pending;
+
+struct _GstMjpegHttpGate
+{
+  GMainContext *context;
+  GstMjpegHttpPeers *peers;
+  GstMjpegHttpStats *stats;
+  GstMjpegHttpGatePassFunc pass;
+  GstMjpegHttpGateWarnFunc warn;
+  gpointer user_data;
+  gchar *viewer_path;
+  gchar *stream_path;
+  gchar *snapshot_path;
+  GstMjpegHttpLimits limits;
+
+  GSocket *listen_socket;
+  guint port;
+  GSource *accept_source;
+  GSource *backoff_source;
+  guint backoff_ms;
+  gboolean warned;
+
+  gint epoll_fd;
+  GSource *poll_source;
+  GSource *deadline_source;
+  GQueue waiting;
+  GQueue lingering;
+  /* closed during a dispatch, freed at its end: a later event of the same
+   * epoll batch may still name them */
+  GPtrArray *dead;
+  gint64 last_sweep_us;
+
+  GstMjpegHttpRequest request;
+  gchar buf[GST_MJPEG_HTTP_REQUEST_HEAD_MAX];
+};
+
+static void gst_mjpeg_http_gate_start_accepting (GstMjpegHttpGate * gate);
+
+/* ---- connections -------------------------------------------------------- */
+
+static void
+update_deadline (GstMjpegHttpGate * gate)
+{
+  Pending *w = g_queue_peek_head (&gate->waiting);
+  Pending *l = g_queue_peek_head (&gate->lingering);
+  gint64 t = -1;
+
+  if (w)
+    t = w->deadline_us;
+  if (l && (t < 0 || l->deadline_us < t))
+    t = l->deadline_us;
+  g_source_set_ready_time (gate->deadline_source, t);
+  g_atomic_int_set (&gate->stats->pending_connections,
+      g_queue_get_length (&gate->waiting));
+}
+
+static void
+close_pending (GstMjpegHttpGate * gate, Pending * p)
+{
+  if (p->lingering) {
+    g_queue_unlink (&gate->lingering, &p->link);
+  } else {
+    g_queue_unlink (&gate->waiting, &p->link);
+    gst_mjpeg_http_peers_remove_pending (gate->peers, &p->key);
+  }
+  epoll_ctl (gate->epoll_fd, EPOLL_CTL_DEL, p->fd, NULL);
+  g_socket_close (p->socket, NULL);
+  g_clear_object (&p->socket);
+  g_clear_object (&p->remote);
+  p->dead = TRUE;
+  g_ptr_array_add (gate->dead, p);
+}
+
+static void
+free_dead (GstMjpegHttpGate * gate)
+{
+  g_ptr_array_set_size (gate->dead, 0);
+}
+
+static const gchar *
+reason_phrase (guint status)
+{
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 414:
+      return "URI Too Long";
+    case 417:
+      return "Expectation Failed";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+  }
+  return "Error";
+}
+
+/* Answers @status and starts lingering: the request bytes seen so far are
+ * consumed, the answer sent, the sending side shut, and whatever else the
+ * peer sends is read and dropped for LINGER_MS. */
+static void
+refuse (GstMjpegHttpGate * gate, Pending * p, guint status,
+    GstMjpegHttpRefusal refusal, const gchar * message, guint retry_after_s,
+    gboolean head_request)
+{
+  gchar answer[512];
+  gchar retry[48] = "";
+  gint len;
+
+  gst_mjpeg_http_stats_count_refusal (gate->stats, refusal);
+  GST_DEBUG ("refusing a connection: %u (%s): %s", status,
+      gst_mjpeg_http_refusal_nick (refusal), message);
+
+  /* what was peeked; anything after it is for lingering to drop */
+  if (recv (p->fd, gate->buf, sizeof (gate->buf), MSG_DONTWAIT) < 0)
+    GST_LOG ("nothing to consume: %s", g_strerror (errno));
+
+  if (retry_after_s > 0)
+    g_snprintf (retry, sizeof (retry), "Retry-After: %u\r\n", retry_after_s);
+  len = g_snprintf (answer, sizeof (answer),
+      "HTTP/1.1 %u %s\r\n"
+      "Server: mjpeghttpsink\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n"
+      "Content-Length: %u\r\n"
+      "Connection: close\r\n"
+      "Cache-Control: no-store\r\n"
+      "X-Content-Type-Options: nosniff\r\n"
+      "%s%s\r\n%s%s", status, reason_phrase (status),
+      (guint) strlen (message) + 1, retry,
+      status == 405 ? "Allow: GET, HEAD\r\n" : "",
+      head_request ? "" : message, head_request ? "" : "\n");
+  /* a few hundred bytes into an empty socket buffer: one send, or none
+   * if the peer is gone */
+  if (len > 0 && (gsize) len < sizeof (answer))
+    send (p->fd, answer, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  shutdown (p->fd, SHUT_WR);
+
+  g_queue_unlink (&gate->waiting, &p->link);
+  gst_mjpeg_http_peers_remove_pending (gate->peers, &p->key);
+  p->lingering = TRUE;
+  p->deadline_us = g_get_monotonic_time () + LINGER_MS * 1000;
+  g_queue_push_tail_link (&gate->lingering, &p->link);
+  if (g_queue_get_length (&gate->lingering) > LINGER_MAX)
+    close_pending (gate, g_queue_peek_head (&gate->lingering));
+  update_deadline (gate);
+}
+
+static void
+linger (GstMjpegHttpGate * gate, Pending * p)
+{
+  gssize r;
+
+  while ((r = recv (p->fd, gate->buf, sizeof (gate->buf), MSG_DONTWAIT)) > 0) {
+    p->lingered += r;
+    if (p->lingered > LINGER_READ_MAX)
+      break;
+  }
+  if (r == 0 || p->lingered > LINGER_READ_MAX || (r < 0 && errno != EAGAIN
+          && errno != EINTR))
+    close_pending (gate, p);
+}
+
+/* Makes room for a new connection: the oldest waiting connection of the
+ * address that holds the most goes. */
+static void
+evict (GstMjpegHttpGate * gate)
+{
+  GstMjpegHttpPeerKey key;
+  GList *l;
+
+  if (!gst_mjpeg_http_peers_get_busiest (gate->peers, &key))
+    return;
+  for (l = gate->waiting.head; l; l = l->next) {
+    Pending *p = l->data;
+
+    if (!memcmp (&p->key, &key, sizeof (key))) {
+      gst_mjpeg_http_stats_count_refusal (gate->stats,
+          GST_MJPEG_HTTP_REFUSAL_EVICTED);
+      GST_DEBUG ("%u connections wait for their request: dropping the "
+          "oldest of the address that holds the most",
+          g_queue_get_length (&gate->waiting));
+      close_pending (gate, p);
+      return;
+    }
+  }
+}
+
+static void
+pass (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpRoute route,
+    gboolean holds_stream)
+{
+  GstMjpegHttpTicket *ticket = g_new (GstMjpegHttpTicket, 1);
+  GSocketConnection *conn;
+  GSocketAddress *remote = g_steal_pointer (&p->remote);
+  GSocket *socket = g_steal_pointer (&p->socket);
+
+  ticket->request = gate->request;
+  ticket->route = route;
+  ticket->peer = p->key;
+  ticket->holds_stream = holds_stream;
+  ticket->peers = gate->peers;
+  ticket->answered = FALSE;
+
+  g_queue_unlink (&gate->waiting, &p->link);
+  gst_mjpeg_http_peers_remove_pending (gate->peers, &p->key);
+  epoll_ctl (gate->epoll_fd, EPOLL_CTL_DEL, p->fd, NULL);
+  p->dead = TRUE;
+  g_ptr_array_add (gate->dead, p);
+  update_deadline (gate);
+
+  conn = g_socket_connection_factory_create_connection (socket);
+  g_object_unref (socket);
+  gate->pass (conn, remote, ticket, gate->user_data);
+  g_object_unref (remote);
+}
+
+static void
+judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
+{
+  GstMjpegHttpRequest *req = &gate->request;
+  GstMjpegHttpParseResult res;
+  GstMjpegHttpRoute route;
+  gboolean head_request;
+  guint retry_after_s;
+  gssize n;
+
+  n = recv (p->fd, gate->buf, sizeof (gate->buf), MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    /* gone before its request was complete */
+    close_pending (gate, p);
+    return;
+  }
+  if (n < 0)
+    return;
+
+  res = gst_mjpeg_http_request_parse (gate->buf, n, req);
+  head_request = req->method == GST_MJPEG_HTTP_METHOD_HEAD;
+  switch (res) {
+    case GST_MJPEG_HTTP_PARSE_COMPLETE:
+      break;
+    case GST_MJPEG_HTTP_PARSE_INCOMPLETE:
+      /* a half-closed peer will never complete it */
+      if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        close_pending (gate, p);
+      return;
+    case GST_MJPEG_HTTP_PARSE_METHOD_NOT_ALLOWED:
+      refuse (gate, p, 405, GST_MJPEG_HTTP_REFUSAL_METHOD_NOT_ALLOWED,
+          req->error, 0, FALSE);
+      return;
+    case GST_MJPEG_HTTP_PARSE_URI_TOO_LONG:
+      refuse (gate, p, 414, GST_MJPEG_HTTP_REFUSAL_URI_TOO_LONG, req->error, 0,
+          FALSE);
+      return;
+    case GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE:
+      refuse (gate, p, 431, GST_MJPEG_HTTP_REFUSAL_HEADERS_TOO_LARGE,
+          req->error, 0, head_request);
+      return;
+    case GST_MJPEG_HTTP_PARSE_BAD_REQUEST:
+      refuse (gate, p, 400, GST_MJPEG_HTTP_REFUSAL_BAD_REQUEST, req->error, 0,
+          head_request);
+      return;
+    default:
+      refuse (gate, p, gst_mjpeg_http_parse_result_status (res),
+          GST_MJPEG_HTTP_REFUSAL_UNSUPPORTED, req->error, 0, head_request);
+      return;
+  }
+
+  route = gst_mjpeg_http_request_route (req, gate->viewer_path,
+      gate->stream_path, gate->snapshot_path);
+  if (route == GST_MJPEG_HTTP_ROUTE_STREAM && !head_request) {
+    switch (gst_mjpeg_http_peers_acquire_stream (gate->peers, &p->key,
+            gate->limits.max_clients, gate->limits.max_clients_per_address)) {
+      case GST_MJPEG_HTTP_STREAM_GRANTED:
+        pass (gate, p, route, TRUE);
+        return;
+      case GST_MJPEG_HTTP_STREAM_TOO_MANY_CLIENTS:
+        refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_CLIENTS,
+            "Too many clients are watching this stream; try again later.",
+            STREAM_RETRY_AFTER_S, FALSE);
+        return;
+      case GST_MJPEG_HTTP_STREAM_TOO_MANY_FROM_ADDRESS:
+        refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS,
+            "Too many streams are open from your address; close one and try "
+            "again.", STREAM_RETRY_AFTER_S, FALSE);
+        return;
+    }
+  }
+
+  if (!gst_mjpeg_http_peers_take_request (gate->peers, &p->key,
+          g_get_monotonic_time (), &retry_after_s)) {
+    refuse (gate, p, 429, GST_MJPEG_HTTP_REFUSAL_RATE_LIMITED,
+        "Too many requests from your address; slow down.", retry_after_s,
+        head_request);
+    return;
+  }
+  pass (gate, p, route, FALSE);
+}
+
+static gboolean
+gst_mjpeg_http_gate_poll_dispatch (GSource * source, GSourceFunc callback,
+    gpointer user_data)
+{
+  GstMjpegHttpGate *gate = user_data;
+  struct epoll_event evs[EVENT_BATCH];
+  gint n, i;
+
+  n = epoll_wait (gate->epoll_fd, evs, EVENT_BATCH, 0);
+  for (i = 0; i < n; i++) {
+    Pending *p = evs[i].data.ptr;
+
+    if (p->dead)
+      continue;
+    if (p->lingering)
+      linger (gate, p);
+    else
+      judge (gate, p, evs[i].events);
+  }
+  update_deadline (gate);
+  free_dead (gate);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+sweep_peers (GstMjpegHttpGate * gate, gint64 now)
+{
+  if (now - gate->last_sweep_us < SWEEP_INTERVAL_US)
+    return;
+  gate->last_sweep_us = now;
+  gst_mjpeg_http_peers_sweep (gate->peers, now);
+}
+
+static gboolean
+gst_mjpeg_http_gate_deadline_dispatch (GSource * source, GSourceFunc callback,
+    gpointer user_data)
+{
+  GstMjpegHttpGate *gate = user_data;
+  gint64 now = g_get_monotonic_time ();
+  Pending *p;
+  gchar message[96];
+
+  while ((p = g_queue_peek_head (&gate->lingering)) && p->deadline_us <= now)
+    close_pending (gate, p);
+  while ((p = g_queue_peek_head (&gate->waiting)) && p->deadline_us <= now) {
+    g_snprintf (message, sizeof (message), "The request did not arrive "
+        "within %u ms.", gate->limits.header_timeout_ms);
+    refuse (gate, p, 408, GST_MJPEG_HTTP_REFUSAL_HEADER_TIMEOUT, message, 0,
+        FALSE);
+  }
+  update_deadline (gate);
+  sweep_peers (gate, now);
+  free_dead (gate);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs poll_source_funcs = {
+  NULL, NULL, gst_mjpeg_http_gate_poll_dispatch, NULL,
+};
+
+static GSourceFuncs deadline_source_funcs = {
+  NULL, NULL, gst_mjpeg_http_gate_deadline_dispatch, NULL,
+};
+
+/* ---- accepting ---------------------------------------------------------- */
+
+static void
+admit (GstMjpegHttpGate * gate, GSocket * socket, gint64 now)
+{
+  struct epoll_event ev;
+  Pending *p;
+  gint one = 1;
+
+  p = g_new0 (Pending, 1);
+  p->link.data = p;
+  p->socket = socket;
+  p->fd = g_socket_get_fd (socket);
+  p->remote = g_socket_get_remote_address (socket, NULL);
+  if (!p->remote) {
+    /* reset before we saw it */
+    g_socket_close (socket, NULL);
+    g_object_unref (socket);
+    g_free (p);
+    return;
+  }
+  /* each frame is one write: nothing to gain by delaying its tail */
+  setsockopt (p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
+  gst_mjpeg_http_peer_key_init (&p->key, p->remote);
+  p->deadline_us = now + (gint64) gate->limits.header_timeout_ms * 1000;
+
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = p;
+  if (epoll_ctl (gate->epoll_fd, EPOLL_CTL_ADD, p->fd, &ev) < 0) {
+    GST_WARNING ("cannot watch a new connection: %s", g_strerror (errno));
+    g_socket_close (socket, NULL);
+    g_object_unref (socket);
+    g_object_unref (p->remote);
+    g_free (p);
+    return;
+  }
+  gst_mjpeg_http_peers_add_pending (gate->peers, &p->key);
+  g_queue_push_tail_link (&gate->waiting, &p->link);
+  if (gate->limits.max_pending > 0
+      && g_queue_get_length (&gate->waiting) > gate->limits.max_pending)
+    evict (gate);
+}
+
+static gboolean
+gst_mjpeg_http_gate_resume_accepting (gpointer user_data)
+{
+  GstMjpegHttpGate *gate = user_data;
+
+  g_clear_pointer (&gate->backoff_source, g_source_unref);
+  gst_mjpeg_http_gate_start_accepting (gate);
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of file descriptors, say: the listening socket stays readable, so
+ * accepting again at once would spin. Pause, longer each time, and let the
+ * backlog wait. */
+static void
+accept_failed (GstMjpegHttpGate * gate, GError * err)
+{
+  gate->backoff_ms = gate->backoff_ms == 0 ? BACKOFF_MIN_MS :
+      MIN (gate->backoff_ms * 2, BACKOFF_MAX_MS);
+  GST_DEBUG ("accepting failed (%s): pausing for %u ms", err->message,
+      gate->backoff_ms);
+  if (!gate->warned) {
+    gchar *message;
+
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+      message = g_strdup_printf ("Out of file descriptors (%s): new "
+          "connections wait until some close. Raise the limit (ulimit -n, or "
+          "LimitNOFILE= in a systemd unit) or lower max-clients.",
+          err->message);
+    else
+      message = g_strdup_printf ("Accepting connections failed (%s); "
+          "trying again shortly.", err->message);
+    gate->warned = TRUE;
+    gate->warn (message, gate->user_data);
+    g_free (message);
+  }
+  g_clear_pointer (&gate->accept_source, g_source_unref);
+  gate->backoff_source = g_timeout_source_new (gate->backoff_ms);
+  g_source_set_callback (gate->backoff_source,
+      gst_mjpeg_http_gate_resume_accepting, gate, NULL);
+  g_source_attach (gate->backoff_source, gate->context);
+}
+
+static gboolean
+gst_mjpeg_http_gate_accept (GSocket * listen_socket, GIOCondition cond,
+    gpointer user_data)
+{
+  GstMjpegHttpGate *gate = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GSocket *socket;
+  GError *err = NULL;
+  guint i;
+
+  for (i = 0; i < ACCEPT_BATCH; i++) {
+    socket = g_socket_accept (listen_socket, NULL, &err);
+    if (!socket)
+      break;
+    if (gate->warned) {
+      GST_INFO ("accepting connections again");
+      gate->warned = FALSE;
+    }
+    gate->backoff_ms = 0;
+    admit (gate, socket, now);
+  }
+  update_deadline (gate);
+  sweep_peers (gate, now);
+  free_dead (gate);
+
+  if (err && !g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    accept_failed (gate, err);
+    g_error_free (err);
+    return G_SOURCE_REMOVE;
+  }
+  g_clear_error (&err);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+gst_mjpeg_http_gate_start_accepting (GstMjpegHttpGate * gate)
+{
+  gate->accept_source = g_socket_create_source (gate->listen_socket, G_IO_IN,
+      NULL);
+  g_source_set_callback (gate->accept_source,
+      G_SOURCE_FUNC (gst_mjpeg_http_gate_accept), gate, NULL);
+  g_source_attach (gate->accept_source, gate->context);
+}
+
+static GInetAddress *
+resolve_address (const gchar * address, GError ** error)
+{
+  GInetAddress *addr;
+  GResolver *resolver;
+  GList *list;
+
+  addr = g_inet_address_new_from_string (address);
+  if (addr)
+    return addr;
+
+  resolver = g_resolver_get_default ();
+  list = g_resolver_lookup_by_name (resolver, address, NULL, error);
+  g_object_unref (resolver);
+  if (!list)
+    return NULL;
+
+  addr = g_object_ref (list->data);
+  g_resolver_free_addresses (list);
+  return addr;
+}
+
+/* Our own listening socket: soup_server_listen() gives no say in the
+ * backlog, and GLib's default of 10 drops a burst of viewers. */
+static gboolean
+gst_mjpeg_http_gate_listen (GstMjpegHttpGate * gate,
+    const GstMjpegHttpGateConfig * config, GError ** error)
+{
+  GInetAddress *addr;
+  GSocketAddress *sockaddr = NULL, *bound = NULL;
+  GSocket *socket = NULL;
+  gboolean ret = FALSE;
+
+  addr = resolve_address (config->address, error);
+  if (!addr)
+    return FALSE;
+
+  sockaddr = g_inet_socket_address_new (addr, config->port);
+  socket = g_socket_new (g_inet_address_get_family (addr),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (!socket)
+    goto out;
+  if (!g_socket_bind (socket, sockaddr, TRUE, error))
+    goto out;
+  g_socket_set_listen_backlog (socket, config->listen_backlog);
+  if (!g_socket_listen (socket, error))
+    goto out;
+
+  bound = g_socket_get_local_address (socket, error);
+  if (!bound)
+    goto out;
+  gate->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  g_socket_set_blocking (socket, FALSE);
+  gate->listen_socket = g_steal_pointer (&socket);
+  ret = TRUE;
+
+out:
+  g_clear_object (&bound);
+  g_clear_object (&socket);
+  g_clear_object (&sockaddr);
+  g_object_unref (addr);
+  return ret;
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+/* Binds and listens on the calling thread, which must be the server thread
+ * with @context its thread-default. @peers and @stats must outlive the gate
+ * and every ticket. */
+GstMjpegHttpGate *
+gst_mjpeg_http_gate_new (const GstMjpegHttpGateConfig * config,
+    const GstMjpegHttpLimits * limits, GMainContext * context,
+    GstMjpegHttpPeers * peers, GstMjpegHttpStats * stats,
+    GstMjpegHttpGatePassFunc pass, GstMjpegHttpGateWarnFunc warn,
+    gpointer user_data, GError ** error)
+{
+  GstMjpegHttpGate *gate = g_new0 (GstMjpegHttpGate, 1);
+
+  gate->context = context;
+  gate->peers = peers;
+  gate->stats = stats;
+  gate->pass = pass;
+  gate->warn = warn;
+  gate->user_data = user_data;
+  gate->viewer_path = g_strdup (config->viewer_path);
+  gate->stream_path = g_strdup (config->stream_path);
+  gate->snapshot_path = g_strdup (config->snapshot_path);
+  gate->dead = g_ptr_array_new_with_free_func (g_free);
+  gst_mjpeg_http_gate_set_limits (gate, limits);
+
+  gate->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (gate->epoll_fd < 0) {
+    gint errsv = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+        "epoll_create1 failed: %s", g_strerror (errsv));
+    gst_mjpeg_http_gate_free (gate);
+    return NULL;
+  }
+  gate->poll_source = g_source_new (&poll_source_funcs, sizeof (GSource));
+  g_source_add_unix_fd (gate->poll_source, gate->epoll_fd, G_IO_IN);
+  g_source_set_callback (gate->poll_source, NULL, gate, NULL);
+  g_source_attach (gate->poll_source, context);
+  gate->deadline_source = g_source_new (&deadline_source_funcs,
+      sizeof (GSource));
+  g_source_set_callback (gate->deadline_source, NULL, gate, NULL);
+  g_source_attach (gate->deadline_source, context);
+
+  if (!gst_mjpeg_http_gate_listen (gate, config, error)) {
+    gst_mjpeg_http_gate_free (gate);
+    return NULL;
+  }
+  gst_mjpeg_http_gate_start_accepting (gate);
+  return gate;
+}
+
+guint
+gst_mjpeg_http_gate_get_port (GstMjpegHttpGate * gate)
+{
+  return gate->port;
+}
+
+/* Applies to connections accepted from now on and to every later check. */
+void
+gst_mjpeg_http_gate_set_limits (GstMjpegHttpGate * gate,
+    const GstMjpegHttpLimits * limits)
+{
+  gate->limits = *limits;
+  gst_mjpeg_http_peers_set_rate (gate->peers, limits->request_rate,
+      limits->request_burst);
+}
+
+/* Stops listening; the port is free when this returns. */
+void
+gst_mjpeg_http_gate_close (GstMjpegHttpGate * gate)
+{
+  if (gate->accept_source) {
+    g_source_destroy (gate->accept_source);
+    g_clear_pointer (&gate->accept_source, g_source_unref);
+  }
+  if (gate->backoff_source) {
+    g_source_destroy (gate->backoff_source);
+    g_clear_pointer (&gate->backoff_source, g_source_unref);
+  }
+  if (gate->listen_socket) {
+    g_socket_close (gate->listen_socket, NULL);
+    g_clear_object (&gate->listen_socket);
+  }
+}
+
+void
+gst_mjpeg_http_gate_free (GstMjpegHttpGate * gate)
+{
+  Pending *p;
+
+  gst_mjpeg_http_gate_close (gate);
+  while ((p = g_queue_peek_head (&gate->waiting)))
+    close_pending (gate, p);
+  while ((p = g_queue_peek_head (&gate->lingering)))
+    close_pending (gate, p);
+  free_dead (gate);
+  g_atomic_int_set (&gate->stats->pending_connections, 0);
+  if (gate->poll_source) {
+    g_source_destroy (gate->poll_source);
+    g_source_unref (gate->poll_source);
+  }
+  if (gate->deadline_source) {
+    g_source_destroy (gate->deadline_source);
+    g_source_unref (gate->deadline_source);
+  }
+  if (gate->epoll_fd >= 0)
+    close (gate->epoll_fd);
+  g_ptr_array_unref (gate->dead);
+  g_free (gate->viewer_path);
+  g_free (gate->stream_path);
+  g_free (gate->snapshot_path);
+  g_free (gate);
+}
+
+/* ---- tickets ------------------------------------------------------------ */
+
+/* The stream client the request became holds the slot from now on. */
+void
+gst_mjpeg_http_ticket_take_stream (GstMjpegHttpTicket * ticket)
+{
+  ticket->holds_stream = FALSE;
+}
+
+void
+gst_mjpeg_http_ticket_release_stream (GstMjpegHttpTicket * ticket)
+{
+  if (!ticket->holds_stream)
+    return;
+  ticket->holds_stream = FALSE;
+  gst_mjpeg_http_peers_release_stream (ticket->peers, &ticket->peer);
+}
+
+void
+gst_mjpeg_http_ticket_free (GstMjpegHttpTicket * ticket)
+{
+  gst_mjpeg_http_ticket_release_stream (ticket);
+  g_free (ticket);
+}

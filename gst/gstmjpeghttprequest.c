@@ -1,0 +1,431 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* The request head, parsed and judged before any HTTP handler (and before
+ * libsoup) sees it. Pure functions: no I/O, no allocation, no state; the
+ * fuzzer in tests/fuzz drives them directly.
+ *
+ * The rules are stricter than RFC 9112 allows a server to be, on purpose:
+ * this server takes only GET and HEAD, never a body, and libsoup 3.2 must
+ * never meet a head it would fail on (one of its failure paths leaks the
+ * request's path). Anything ambiguous is refused rather than guessed at:
+ * duplicate Host or Content-Length, Content-Length with Transfer-Encoding,
+ * whitespace before a colon, folded lines, control characters.
+ *
+ * Lines may end in CRLF or in a bare LF (hand-typed requests); a CR anywhere
+ * else is refused. A line is judged as soon as it is complete, so a bad
+ * request is answered without waiting for the end of its head.
+ */
+
+#include "gstmjpeghttprequest.h"
+
+#include <string.h>
+
+#define METHOD_MAX 16
+
+static gboolean
+is_tchar (guchar c)
+{
+  return g_ascii_isalnum (c) || (c != 0 && strchr ("!#$%&'*+-.^_`|~", c));
+}
+
+/* A header value may hold visible characters, spaces, tabs and bytes above
+ * 0x7f; never other control characters. */
+static gboolean
+is_value_char (guchar c)
+{
+  return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static gboolean
+is_host_char (guchar c)
+{
+  return g_ascii_isalnum (c) || (c != 0 && strchr (".-_:[]~%", c));
+}
+
+static gboolean
+span_equal (const gchar * s, gsize len, const gchar * word)
+{
+  return strlen (word) == len && !g_ascii_strncasecmp (s, word, len);
+}
+
+static GstMjpegHttpParseResult
+fail (GstMjpegHttpRequest * req, GstMjpegHttpParseResult result,
+    const gchar * error)
+{
+  req->error = error;
+  return result;
+}
+
+/* ?advance_headers=1&action=stream; other parameters (cache busters like
+ * ?t=123) are ignored. */
+static GstMjpegHttpParseResult
+parse_query (GstMjpegHttpRequest * req, const gchar * q, gsize len)
+{
+  const gchar *end = q + len;
+
+  while (q < end) {
+    const gchar *amp = memchr (q, '&', end - q);
+    const gchar *pend = amp ? amp : end;
+    const gchar *eq = memchr (q, '=', pend - q);
+    gsize klen = (eq ? eq : pend) - q;
+    const gchar *v = eq ? eq + 1 : pend;
+    gsize vlen = pend - v;
+
+    if (span_equal (q, klen, "advance_headers")) {
+      if (vlen == 0 || span_equal (v, vlen, "1") || span_equal (v, vlen, "true")
+          || span_equal (v, vlen, "yes"))
+        req->options.advance_headers = TRUE;
+      else if (span_equal (v, vlen, "0") || span_equal (v, vlen, "false")
+          || span_equal (v, vlen, "no"))
+        req->options.advance_headers = FALSE;
+      else
+        return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+            "advance_headers must be 1 or 0.");
+    } else if (span_equal (q, klen, "action")) {
+      if (span_equal (v, vlen, "stream"))
+        req->options.action = GST_MJPEG_HTTP_ROUTE_STREAM;
+      else if (span_equal (v, vlen, "snapshot"))
+        req->options.action = GST_MJPEG_HTTP_ROUTE_SNAPSHOT;
+      else
+        req->options.action = GST_MJPEG_HTTP_ROUTE_NOT_FOUND;
+    }
+    q = amp ? amp + 1 : end;
+  }
+  return GST_MJPEG_HTTP_PARSE_COMPLETE;
+}
+
+/* The request-target: origin-form (/path?query) or absolute-form
+ * (http://host/path?query), split into the path and the options. */
+static GstMjpegHttpParseResult
+parse_target (GstMjpegHttpRequest * req, const gchar * t, gsize len)
+{
+  const gchar *q, *path = t;
+  gsize i, plen;
+
+  for (i = 0; i < len; i++) {
+    /* no fragment, no control or non-ASCII byte */
+    if ((guchar) t[i] <= 0x20 || (guchar) t[i] >= 0x7f || t[i] == '#')
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "The request target has a character that is not allowed.");
+  }
+
+  if (len >= 7 && !g_ascii_strncasecmp (t, "http://", 7))
+    path = t + 7;
+  else if (len >= 8 && !g_ascii_strncasecmp (t, "https://", 8))
+    path = t + 8;
+  if (path != t) {
+    const gchar *slash = memchr (path, '/', t + len - path);
+
+    if (slash == path)
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "The request target has no host.");
+    path = slash ? slash : "/";
+    len = slash ? (gsize) (t + len - slash) : 1;
+  } else if (t[0] != '/') {
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "The request target must start with /.");
+  }
+
+  q = memchr (path, '?', len);
+  plen = q ? (gsize) (q - path) : len;
+  memcpy (req->path, path, plen);
+  req->path[plen] = '\0';
+  if (q)
+    return parse_query (req, q + 1, len - plen - 1);
+  return GST_MJPEG_HTTP_PARSE_COMPLETE;
+}
+
+/* METHOD SP request-target SP HTTP/1.x */
+static GstMjpegHttpParseResult
+parse_request_line (GstMjpegHttpRequest * req, const gchar * line, gsize len)
+{
+  const gchar *sp1, *sp2, *version;
+  gsize mlen, vlen, i;
+  GstMjpegHttpParseResult res;
+
+  sp1 = memchr (line, ' ', len);
+  if (!sp1 || sp1 == line || sp1 - line > METHOD_MAX)
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "The request line is malformed.");
+  mlen = sp1 - line;
+  for (i = 0; i < mlen; i++) {
+    if (!is_tchar (line[i]))
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "This is not an HTTP request.");
+  }
+  sp2 = memchr (sp1 + 1, ' ', line + len - (sp1 + 1));
+  if (!sp2)
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "The request line has no HTTP version (HTTP/0.9 is not supported).");
+  if (sp2 == sp1 + 1)
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "The request line is malformed.");
+
+  version = sp2 + 1;
+  vlen = line + len - version;
+  if (vlen != 8 || memcmp (version, "HTTP/", 5) || !g_ascii_isdigit (version[5])
+      || version[6] != '.' || !g_ascii_isdigit (version[7]))
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "The request line's HTTP version is malformed.");
+  if (version[5] != '1')
+    return fail (req, GST_MJPEG_HTTP_PARSE_VERSION_NOT_SUPPORTED,
+        "Only HTTP/1.0 and HTTP/1.1 are supported.");
+  /* a later 1.x is understood as 1.1, as RFC 9110 says */
+  req->http_minor = version[7] == '0' ? 0 : 1;
+
+  res = parse_target (req, sp1 + 1, sp2 - (sp1 + 1));
+  if (res != GST_MJPEG_HTTP_PARSE_COMPLETE)
+    return res;
+
+  /* methods are case-sensitive */
+  if (mlen == 3 && !memcmp (line, "GET", 3))
+    req->method = GST_MJPEG_HTTP_METHOD_GET;
+  else if (mlen == 4 && !memcmp (line, "HEAD", 4))
+    req->method = GST_MJPEG_HTTP_METHOD_HEAD;
+  else
+    return fail (req, GST_MJPEG_HTTP_PARSE_METHOD_NOT_ALLOWED,
+        "Only GET and HEAD are allowed.");
+  return GST_MJPEG_HTTP_PARSE_COMPLETE;
+}
+
+typedef struct
+{
+  guint hosts;
+  guint content_lengths;
+  gboolean transfer_encoding;
+} SeenHeaders;
+
+static GstMjpegHttpParseResult
+parse_header_line (GstMjpegHttpRequest * req, SeenHeaders * seen,
+    const gchar * line, gsize len)
+{
+  const gchar *colon, *v, *vend;
+  gsize nlen, i;
+
+  if (line[0] == ' ' || line[0] == '\t')
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "Folded header lines are not accepted.");
+  colon = memchr (line, ':', len);
+  if (!colon || colon == line)
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "A header line is malformed.");
+  nlen = colon - line;
+  for (i = 0; i < nlen; i++) {
+    if (!is_tchar (line[i]))
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "A header name is malformed.");
+  }
+  v = colon + 1;
+  vend = line + len;
+  for (i = 0; v + i < vend; i++) {
+    if (!is_value_char (v[i]))
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "A header value has a control character.");
+  }
+  while (v < vend && (*v == ' ' || *v == '\t'))
+    v++;
+  while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
+    vend--;
+
+  if (span_equal (line, nlen, "Host")) {
+    if (++seen->hosts > 1)
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "The request has more than one Host header.");
+    if (v == vend)
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "The Host header is empty.");
+    for (i = 0; v + i < vend; i++) {
+      if (!is_host_char (v[i]))
+        return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+            "The Host header is malformed.");
+    }
+  } else if (span_equal (line, nlen, "Content-Length")) {
+    if (++seen->content_lengths > 1)
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "The request has more than one Content-Length header.");
+    if (v == vend)
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "The Content-Length header is empty.");
+    for (i = 0; v + i < vend; i++) {
+      if (!g_ascii_isdigit (v[i]))
+        return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+            "The Content-Length header is not a number.");
+      if (v[i] != '0')
+        return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+            "This server takes no request body.");
+    }
+  } else if (span_equal (line, nlen, "Transfer-Encoding")) {
+    seen->transfer_encoding = TRUE;
+  } else if (span_equal (line, nlen, "Expect")) {
+    return fail (req, GST_MJPEG_HTTP_PARSE_EXPECTATION_FAILED,
+        "This server takes no request body: nothing to expect.");
+  } else if (span_equal (line, nlen, "If-None-Match")) {
+    if ((gsize) (vend - v) <= GST_MJPEG_HTTP_ETAG_MAX) {
+      memcpy (req->if_none_match, v, vend - v);
+      req->if_none_match[vend - v] = '\0';
+    }
+  }
+  return GST_MJPEG_HTTP_PARSE_COMPLETE;
+}
+
+static GstMjpegHttpParseResult
+check_complete_head (GstMjpegHttpRequest * req, const SeenHeaders * seen)
+{
+  if (seen->transfer_encoding && seen->content_lengths > 0)
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "The request has both Content-Length and Transfer-Encoding.");
+  if (seen->transfer_encoding)
+    return fail (req, GST_MJPEG_HTTP_PARSE_NOT_IMPLEMENTED,
+        "This server takes no request body.");
+  if (req->http_minor == 1 && seen->hosts == 0)
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "An HTTP/1.1 request needs a Host header.");
+  return GST_MJPEG_HTTP_PARSE_COMPLETE;
+}
+
+/* What can be told of a request line that has not ended yet: its method
+ * must be a token, so random bytes and TLS handshakes are refused at once. */
+static GstMjpegHttpParseResult
+check_partial_request_line (GstMjpegHttpRequest * req, const gchar * line,
+    gsize len)
+{
+  gsize i;
+
+  if (len > GST_MJPEG_HTTP_REQUEST_LINE_MAX)
+    return fail (req, GST_MJPEG_HTTP_PARSE_URI_TOO_LONG,
+        "The request line is too long.");
+  for (i = 0; i < len && line[i] != ' '; i++) {
+    if (!is_tchar (line[i]) || i >= METHOD_MAX)
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "This is not an HTTP request.");
+  }
+  if (i == 0 && len > 0)
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "This is not an HTTP request.");
+  return GST_MJPEG_HTTP_PARSE_INCOMPLETE;
+}
+
+/**
+ * gst_mjpeg_http_request_parse:
+ * @data: the bytes received so far (need not be NUL-terminated)
+ * @len: their number
+ * @req: (out caller-allocates): filled in
+ *
+ * Returns: COMPLETE with @req filled in and @req->head_len set, INCOMPLETE
+ * if nothing is wrong yet but the head has not ended, or the failure, with
+ * @req->error a sentence saying why.
+ */
+GstMjpegHttpParseResult
+gst_mjpeg_http_request_parse (const gchar * data, gsize len,
+    GstMjpegHttpRequest * req)
+{
+  SeenHeaders seen = { 0, };
+  gsize pos = 0, n_lines = 0;
+  GstMjpegHttpParseResult res;
+
+  req->method = GST_MJPEG_HTTP_METHOD_GET;
+  req->http_minor = 1;
+  req->head_len = 0;
+  req->path[0] = '\0';
+  req->options.advance_headers = FALSE;
+  req->options.action = GST_MJPEG_HTTP_ROUTE_NOT_FOUND;
+  req->if_none_match[0] = '\0';
+  req->error = NULL;
+
+  for (;;) {
+    const gchar *nl = memchr (data + pos, '\n', len - pos);
+    const gchar *line = data + pos;
+    gsize line_len, end;
+
+    if (!nl) {
+      if (n_lines == 0)
+        return check_partial_request_line (req, line, len - pos);
+      if (len >= GST_MJPEG_HTTP_REQUEST_HEAD_MAX)
+        return fail (req, GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE,
+            "The request's headers are too large.");
+      return GST_MJPEG_HTTP_PARSE_INCOMPLETE;
+    }
+
+    end = nl + 1 - data;
+    line_len = nl - line;
+    if (line_len > 0 && line[line_len - 1] == '\r')
+      line_len--;
+    if (memchr (line, '\r', line_len) || memchr (line, '\0', line_len))
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "A line has a stray CR or NUL.");
+
+    if (n_lines == 0) {
+      if (line_len > GST_MJPEG_HTTP_REQUEST_LINE_MAX)
+        return fail (req, GST_MJPEG_HTTP_PARSE_URI_TOO_LONG,
+            "The request line is too long.");
+      res = parse_request_line (req, line, line_len);
+    } else if (end > GST_MJPEG_HTTP_REQUEST_HEAD_MAX
+        || n_lines > GST_MJPEG_HTTP_REQUEST_HEADERS_MAX) {
+      return fail (req, GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE,
+          "The request's headers are too large.");
+    } else if (line_len == 0) {
+      res = check_complete_head (req, &seen);
+      if (res == GST_MJPEG_HTTP_PARSE_COMPLETE)
+        req->head_len = end;
+      return res;
+    } else {
+      res = parse_header_line (req, &seen, line, line_len);
+    }
+    if (res != GST_MJPEG_HTTP_PARSE_COMPLETE)
+      return res;
+    n_lines++;
+    pos = end;
+  }
+}
+
+/* The HTTP status that answers a failed parse. */
+guint
+gst_mjpeg_http_parse_result_status (GstMjpegHttpParseResult result)
+{
+  switch (result) {
+    case GST_MJPEG_HTTP_PARSE_COMPLETE:
+    case GST_MJPEG_HTTP_PARSE_INCOMPLETE:
+      return 200;
+    case GST_MJPEG_HTTP_PARSE_BAD_REQUEST:
+      return 400;
+    case GST_MJPEG_HTTP_PARSE_METHOD_NOT_ALLOWED:
+      return 405;
+    case GST_MJPEG_HTTP_PARSE_URI_TOO_LONG:
+      return 414;
+    case GST_MJPEG_HTTP_PARSE_EXPECTATION_FAILED:
+      return 417;
+    case GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE:
+      return 431;
+    case GST_MJPEG_HTTP_PARSE_NOT_IMPLEMENTED:
+      return 501;
+    case GST_MJPEG_HTTP_PARSE_VERSION_NOT_SUPPORTED:
+      return 505;
+  }
+  return 400;
+}
+
+/* Which resource a valid request names; mjpg-streamer's /?action=stream
+ * and /?action=snapshot come first, as many apps are set up for them. */
+GstMjpegHttpRoute
+gst_mjpeg_http_request_route (const GstMjpegHttpRequest * req,
+    const gchar * viewer_path, const gchar * stream_path,
+    const gchar * snapshot_path)
+{
+  if (req->options.action != GST_MJPEG_HTTP_ROUTE_NOT_FOUND
+      && !strcmp (req->path, "/"))
+    return req->options.action;
+  if (!strcmp (req->path, stream_path))
+    return GST_MJPEG_HTTP_ROUTE_STREAM;
+  if (!strcmp (req->path, snapshot_path))
+    return GST_MJPEG_HTTP_ROUTE_SNAPSHOT;
+  if (!strcmp (req->path, viewer_path))
+    return GST_MJPEG_HTTP_ROUTE_VIEWER;
+  return GST_MJPEG_HTTP_ROUTE_NOT_FOUND;
+}

@@ -1,0 +1,55 @@
+/* mjpeghttp
+ * Copyright (C) 2026 mjpeghttp developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_MJPEG_HTTP_STATS_H__
+#define __GST_MJPEG_HTTP_STATS_H__
+
+#include "gstmjpeghttpsink.h"
+
+G_BEGIN_DECLS
+
+/* Why a connection was answered or closed before any handler saw it. */
+typedef enum
+{
+  GST_MJPEG_HTTP_REFUSAL_BAD_REQUEST,   /* 400 */
+  GST_MJPEG_HTTP_REFUSAL_METHOD_NOT_ALLOWED,    /* 405 */
+  GST_MJPEG_HTTP_REFUSAL_HEADER_TIMEOUT,        /* 408: head not complete in time */
+  GST_MJPEG_HTTP_REFUSAL_EVICTED,       /* 408: made room for a newer connection */
+  GST_MJPEG_HTTP_REFUSAL_URI_TOO_LONG,  /* 414 */
+  GST_MJPEG_HTTP_REFUSAL_HEADERS_TOO_LARGE,     /* 431 */
+  GST_MJPEG_HTTP_REFUSAL_UNSUPPORTED,   /* 417, 501, 505 */
+  GST_MJPEG_HTTP_REFUSAL_RATE_LIMITED,  /* 429 */
+  GST_MJPEG_HTTP_REFUSAL_TOO_MANY_CLIENTS,      /* 503: max-clients */
+  GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS, /* 503: max-clients-per-address */
+  GST_MJPEG_HTTP_N_REFUSALS
+} GstMjpegHttpRefusal;
+
+/* Figures that outlive the server, updated on the server thread and read
+ * from any: every field is accessed atomically. */
+typedef struct
+{
+  gint clients;                 /* stream clients now */
+  gint pending_connections;     /* connections whose request is not complete */
+  guint64 refused[GST_MJPEG_HTTP_N_REFUSALS];
+  guint64 removed[GST_MJPEG_HTTP_SINK_N_CLIENT_STATUS];
+} GstMjpegHttpStats;
+
+void           gst_mjpeg_http_stats_count_refusal (GstMjpegHttpStats * stats,
+                                                   GstMjpegHttpRefusal refusal);
+
+void           gst_mjpeg_http_stats_count_removal (GstMjpegHttpStats * stats,
+                                                   GstMjpegHttpSinkClientStatus status);
+
+const gchar *  gst_mjpeg_http_refusal_nick (GstMjpegHttpRefusal refusal);
+
+GstStructure * gst_mjpeg_http_stats_to_structure (GstMjpegHttpStats * stats);
+
+G_END_DECLS
+
+#endif /* __GST_MJPEG_HTTP_STATS_H__ */
