@@ -7,7 +7,7 @@ fix=no
 [ "${1:-}" = --fix ] && fix=yes
 command -v indent >/dev/null || { echo "indent not found: apt-get install indent"; exit 1; }
 status=0
-for f in gst/*.c tests/check/*.c tests/check/elements/*.c examples/c/*.c bench/*.c; do
+for f in gst/*.c tests/check/*.c tests/check/elements/*.c tests/fuzz/*.c examples/c/*.c bench/*.c; do
   [ -f "$f" ] || continue
   out=$(mktemp)
   indent --braces-on-if-line --case-brace-indentation0 --case-indentation2 \

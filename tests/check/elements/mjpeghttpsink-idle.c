@@ -271,6 +271,61 @@ GST_START_TEST (test_snapshot_wakes_with_cached_frame)
 
 GST_END_TEST;
 
+/* HEAD asks about the stream without watching it: no reason to wake. */
+GST_START_TEST (test_head_does_not_wake)
+{
+  static const gchar *paths[] = { "/stream", "/snapshot" };
+  IdleTest t;
+  GstMessage *msg;
+  guint i;
+
+  idle_test_start (&t, "videotestsrc is-live=true", "idle-timeout=1");
+  expect_message (&t, "mjpeghttpsink-idle", 5, TRUE);
+  expect_state (&t, GST_STATE_PAUSED);
+
+  for (i = 0; i < G_N_ELEMENTS (paths); i++) {
+    TestClient *c = test_client_connect_full (t.port, 0);
+    gchar *req = g_strdup_printf ("HEAD %s HTTP/1.1\r\nHost: a\r\n\r\n",
+        paths[i]);
+
+    test_client_send (c, req);
+    g_free (req);
+    test_client_read_head (c);
+    fail_unless_equals_int (c->status, 200);
+    test_client_free (c);
+  }
+  msg = next_sink_message (&t, 1.0);
+  fail_if (msg != NULL, "HEAD woke the pipeline: %" GST_PTR_FORMAT, msg);
+  expect_state (&t, GST_STATE_PAUSED);
+  idle_test_stop (&t);
+}
+
+GST_END_TEST;
+
+/* A snapshot that waits for the first frame is somebody watching. */
+GST_START_TEST (test_pending_snapshot_holds_off_idle)
+{
+  IdleTest t;
+  TestClient *c;
+  GstMessage *msg;
+
+  /* async=false: PLAYING, and counting, with no frame ever */
+  idle_test_start (&t, "appsrc is-live=true format=time "
+      "caps=video/x-raw,format=I420,width=64,height=48,framerate=30/1",
+      "idle-timeout=1 async=false");
+  /* no frame will come: it waits 2 s, then gets 503 */
+  c = test_client_get (t.port, "/snapshot", 0);
+  msg = next_sink_message (&t, 1.6);
+  fail_if (msg != NULL, "idle while a snapshot waited: %" GST_PTR_FORMAT, msg);
+  test_client_read_head (c);
+  fail_unless_equals_int (c->status, 503);
+  test_client_free (c);
+  expect_message (&t, "mjpeghttpsink-idle", 2.5, TRUE);
+  idle_test_stop (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_application_pause_is_kept)
 {
   IdleTest t;
@@ -401,6 +456,8 @@ mjpeghttpsink_idle_suite (void)
   tcase_add_test (tc, test_idle_state_none_only_posts);
   tcase_add_test (tc, test_idle_timeout_zero_never_idles);
   tcase_add_test (tc, test_snapshot_wakes_with_cached_frame);
+  tcase_add_test (tc, test_head_does_not_wake);
+  tcase_add_test (tc, test_pending_snapshot_holds_off_idle);
   tcase_add_test (tc, test_application_pause_is_kept);
   tcase_add_test (tc, test_rapid_cycles_around_timeout);
   tcase_add_test (tc, test_tee_recording_kept_with_idle_state_none);
