@@ -5,7 +5,7 @@
  *   mjpeg-load --url http://127.0.0.1:PORT/stream -n N --seconds S
  *              [--slow K --slow-rate BYTES_PER_S --slow-rcvbuf BYTES]
  *              [--connect-burst-ms MS] [--warmup-ms MS] [--raw]
- *              [--boundary B] [--server-pid PID] [--json]
+ *              [--boundary B] [--bind ADDR] [--server-pid PID] [--json]
  *
  * One thread runs everything: one epoll loop over N non-blocking sockets,
  * edge-triggered, so that the client costs as little CPU as possible next to
@@ -23,6 +23,11 @@
  * chunked transfer decoding, then the multipart parts.  Bodies are never
  * stored: only their length and first and last two bytes are kept, which is
  * enough to check JPEG SOI/EOI.
+ *
+ * With --bind, every client socket is bound to that local loopback address
+ * before it connects, so that the server sees the clients come from it: a
+ * server that limits per address can then be loaded by viewers from one
+ * address and by something else (a request flood) from another.
  *
  * With --server-pid, the server's CPU time (utime + stime of the whole
  * process, all threads) is read from /proc at the two ends of the window,
@@ -143,9 +148,11 @@ static int opt_n = 1, opt_slow, opt_slow_rcvbuf = 4096, opt_json, opt_raw;
 static int opt_burst_ms = 500, opt_warmup_ms = 500;
 static double opt_seconds = 10, opt_slow_rate = 20000;
 static const char *opt_boundary;
+static const char *opt_bind;
 static long opt_server_pid;
 
 static struct sockaddr_in server_addr;
+static struct sockaddr_in bind_addr;
 static char request[512];
 static size_t request_len;
 
@@ -771,6 +778,17 @@ client_connect (Client * c)
   if (c->slow)
     setsockopt (c->fd, SOL_SOCKET, SO_RCVBUF, &opt_slow_rcvbuf,
         sizeof opt_slow_rcvbuf);
+  if (opt_bind) {
+    int one = 1;
+
+    /* the port is picked by connect(), which may share it with connections
+     * to other servers; bind() alone would hold a port per client */
+    setsockopt (c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (bind (c->fd, (struct sockaddr *) &bind_addr, sizeof bind_addr) < 0) {
+      client_end (c, "bind failed");
+      return;
+    }
+  }
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.ptr = c;
   if (epoll_ctl (epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
@@ -854,6 +872,18 @@ parse_url (const char *url)
 }
 
 static void
+parse_bind (const char *addr)
+{
+  memset (&bind_addr, 0, sizeof bind_addr);
+  bind_addr.sin_family = AF_INET;
+  if (inet_pton (AF_INET, addr, &bind_addr.sin_addr) != 1)
+    die ("--bind needs a numeric 127.x.x.x address: %s", addr);
+  /* the whole of 127/8 is the loopback interface: nothing to set up */
+  if ((ntohl (bind_addr.sin_addr.s_addr) >> 24) != 127)
+    die ("refusing non-loopback local address %s", addr);
+}
+
+static void
 raise_nofile (void)
 {
   struct rlimit rl;
@@ -875,11 +905,13 @@ usage (void)
       "usage: mjpeg-load --url http://127.0.0.1:PORT/PATH -n N --seconds S\n"
       "         [--slow K] [--slow-rate BYTES_PER_S] [--slow-rcvbuf BYTES]\n"
       "         [--connect-burst-ms MS] [--warmup-ms MS]\n"
-      "         [--raw] [--boundary B] [--server-pid PID] [--json]\n"
+      "         [--raw] [--boundary B] [--bind ADDR] [--server-pid PID]\n"
+      "         [--json]\n"
       "  --raw: no HTTP exchange, the multipart stream starts at connect\n"
       "         (e.g. tcpserversink; implied by a tcp:// URL)\n"
       "  --boundary: the boundary, without its leading \"--\"; by default the\n"
       "         Content-Type's, else the first line that starts with \"--\"\n"
+      "  --bind: connect from this local loopback address (127.x.x.x)\n"
       "  --server-pid: report that process's CPU and memory over the window\n");
   exit (2);
 }
@@ -921,6 +953,8 @@ parse_args (int argc, char **argv)
       opt_warmup_ms = atoi (v);
     else if (!strcmp (a, "--boundary"))
       opt_boundary = v;
+    else if (!strcmp (a, "--bind"))
+      opt_bind = v;
     else if (!strcmp (a, "--server-pid"))
       opt_server_pid = atol (v);
     else
@@ -1169,6 +1203,8 @@ main (int argc, char **argv)
 
   parse_args (argc, argv);
   parse_url (opt_url);
+  if (opt_bind)
+    parse_bind (opt_bind);
   raise_nofile ();
   signal (SIGPIPE, SIG_IGN);
   /* ^C ends the run early but still prints what was measured */

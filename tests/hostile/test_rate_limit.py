@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""hostile-rate-limit: an address past its request rate gets 429 with
+Retry-After; another address, and the stream, are unaffected.
+
+    test_rate_limit.py
+
+With request-rate=2 request-burst=2: 127.0.0.5 asks for / four times in a
+row (well within a second, so its bucket refills by a small fraction of a
+request): two answers 200, then 429 with Retry-After, also for /snapshot.
+127.0.0.6 then gets / and /snapshot at once, 127.0.0.5 still gets a stream
+(a GET of the stream is not a short request), and after Retry-After seconds
+127.0.0.5 is answered 200 again.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hostile import BoundStream, request, sink, wait_port  # noqa: E402
+from mjpegtest import Program, check, jpeg_size, log, run  # noqa: E402
+
+LIMITED, OTHER = "127.0.0.5", "127.0.0.6"
+
+
+def check_refused(port, path):
+    """A 429 with a Retry-After of whole seconds; those seconds."""
+    status, headers, _ = request(port, path, LIMITED)
+    retry = headers.get("Retry-After", "")
+    check(status == 429 and retry.isdigit() and int(retry) >= 1,
+          f"GET {path} from {LIMITED} past its rate: {status} with "
+          f"Retry-After '{retry}', expected 429 with a number of seconds")
+    log(f"ok: GET {path} from {LIMITED}: 429, Retry-After: {retry}")
+    return int(retry)
+
+
+def check_served(port, path, source):
+    status, headers, body = request(port, path, source)
+    check(status == 200, f"GET {path} from {source}: {status}, expected 200")
+    if path == "/snapshot":
+        jpeg_size(body)
+    log(f"ok: GET {path} from {source}: 200")
+
+
+def test():
+    with Program(sink("request-rate=2", "request-burst=2")) as server:
+        port = wait_port(server)
+        # a first frame exists before the snapshots are asked for
+        stream = BoundStream(port, OTHER)
+        stream.read_part()
+        stream.close()
+
+        statuses = [request(port, "/", LIMITED)[0] for _ in range(2)]
+        check(statuses == [200, 200], f"the first two GET / from {LIMITED}: "
+              f"{statuses}, expected 200 (request-burst=2)")
+        log(f"ok: the burst of two from {LIMITED} is served")
+        retry = check_refused(port, "/")
+        retry = max(retry, check_refused(port, "/snapshot"))
+
+        check_served(port, "/", OTHER)
+        check_served(port, "/snapshot", OTHER)
+
+        stream = BoundStream(port, LIMITED)
+        part = stream.read_part()
+        stream.close()
+        log(f"ok: a stream from {LIMITED} is not rate-limited (frame "
+            f"{part.number})")
+
+        time.sleep(retry)
+        check_served(port, "/", LIMITED)
+        check(server.proc.poll() is None, "gst-launch-1.0 died")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 1:
+        sys.exit(f"usage: {sys.argv[0]}")
+    sys.exit(run(test))
