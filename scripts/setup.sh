@@ -26,10 +26,12 @@ packages=(
 )
 if [ "$with_tests" = yes ]; then
   # PyGObject for the end-to-end tests; Chromium, its driver and selenium
-  # for the browser tests; indent for the style check; valgrind and jq for
-  # the memory checks and the benchmarks.
+  # for the browser tests; indent for the style check; wrk for the request
+  # floods; valgrind, clang and its libFuzzer runtime for CI's memory checks
+  # and fuzzer; jq for the benchmarks.
   packages+=(python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-    chromium chromium-driver python3-selenium indent valgrind jq)
+    chromium chromium-driver python3-selenium indent wrk valgrind clang
+    libclang-rt-14-dev jq)
 fi
 
 # Stops with one sentence: what is wrong and what to do.
@@ -75,13 +77,14 @@ check_requirements() {
   chromedriver=${CHROMEDRIVER:-/usr/bin/chromedriver}
   [ -x "$chromium" ] || fail "$chromium is missing; apt-get install chromium."
   [ -x "$chromedriver" ] || fail "$chromedriver is missing; apt-get install chromium-driver."
-  v=$("$chromium" --version 2>/dev/null | grep -o -E '[0-9]+(\.[0-9]+)+' | head -n 1 || true)
+  # not under the ASan test setup's preloaded runtime
+  v=$(env -u LD_PRELOAD "$chromium" --version 2>/dev/null | grep -o -E '[0-9]+(\.[0-9]+)+' | head -n 1 || true)
   at_least chromium "$v" 120 chromium
   local driver_v
-  driver_v=$("$chromedriver" --version 2>/dev/null | grep -o -E '[0-9]+(\.[0-9]+)+' | head -n 1 || true)
+  driver_v=$(env -u LD_PRELOAD "$chromedriver" --version 2>/dev/null | grep -o -E '[0-9]+(\.[0-9]+)+' | head -n 1 || true)
   [ "${v%%.*}" = "${driver_v%%.*}" ] ||
     fail "chromium $v and chromedriver ${driver_v:-(no version)} differ in their major version; install both from Debian: apt-get install chromium chromium-driver."
-  for tool in indent valgrind jq; do
+  for tool in indent wrk valgrind clang jq; do
     command -v "$tool" >/dev/null || fail "$tool is missing; run scripts/setup.sh --tests (apt-get install $tool)."
   done
 }
