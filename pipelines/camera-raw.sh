@@ -15,7 +15,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mjpeghttp_camera_source
-mjpeghttp_announce
-exec gst-launch-1.0 "${mjpeghttp_source[@]}" \
+mjpeghttp_launch "${mjpeghttp_source[@]}" \
   ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FPS/1" \
   ! videoconvert ! jpegenc ! "${mjpeghttp_sink[@]}"

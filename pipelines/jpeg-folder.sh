@@ -17,9 +17,9 @@ if [[ -n ${FRAMES:-} && ! -d $FRAMES ]]; then
 fi
 
 # multifilesrc reads numbered names only, so the files are linked under
-# numbers in a folder of our own. gst-launch-1.0 takes over this shell's
-# process below and reads that folder as long as it runs: a watcher that
-# outlives Ctrl+C removes the folder once that process is gone.
+# numbers in a folder of our own. gst-launch-1.0 reads that folder, and this
+# shell waits for it below: a watcher that outlives Ctrl+C removes the
+# folder once this shell is gone.
 work=$(mktemp -d "${TMPDIR:-/tmp}/mjpeghttp-frames.XXXXXX")
 (
   trap '' INT TERM HUP
@@ -51,7 +51,6 @@ fi
 # multifilesrc leaves its buffers without timestamps and imagesequencesrc
 # does not loop; jpegdec stamps each frame from the framerate, and by those
 # stamps the sink plays the frames in real time.
-mjpeghttp_announce
-exec gst-launch-1.0 multifilesrc "location=$work/%06d.jpg" loop=true \
+mjpeghttp_launch multifilesrc "location=$work/%06d.jpg" loop=true \
   "caps=image/jpeg,framerate=$FPS/1" ! jpegdec ! jpegenc \
   ! "${mjpeghttp_sink[@]}"

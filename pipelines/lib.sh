@@ -1,5 +1,6 @@
 # Sourced by every script in this folder: the settings they share, the
-# plugin from the build tree when it is not installed, and the URL to open.
+# plugin from the build tree when it is not installed, and the run of
+# gst-launch-1.0 that prints the URL to open.
 # The arrays it sets are used by those scripts, which shellcheck cannot see.
 # shellcheck shell=bash disable=SC2034
 
@@ -44,14 +45,15 @@ mjpeghttp_find_plugin ()
   fi
 }
 
-# Checked here because the URL is printed before gst-launch-1.0 would
-# complain, and port 0 gives a URL nobody can know beforehand.
+# Checked here, where the message can name the setting to change:
+# gst-launch-1.0 would name the element's property instead.
 mjpeghttp_check_settings ()
 {
   local name
 
-  if ! [[ $PORT =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65535)); then
-    mjpeghttp_die "PORT must be a port number from 1 to 65535, not '$PORT'"
+  if ! [[ $PORT =~ ^(0|[1-9][0-9]*)$ ]] || ((PORT > 65535)); then
+    mjpeghttp_die "PORT must be a port number from 1 to 65535 (0: any" \
+      "free port), not '$PORT'"
   fi
   if ! [[ $IDLE_TIMEOUT =~ ^[0-9]+$ ]]; then
     mjpeghttp_die "IDLE_TIMEOUT must be a whole number of seconds (0: never" \
@@ -75,13 +77,119 @@ mjpeghttp_url_host ()
   esac
 }
 
-mjpeghttp_announce ()
-{
-  local base
+# What the user sees of gst-launch-1.0 -m, which reports every message of
+# the pipeline on a line of its own (messages=1; 0 for its stderr alone):
+# - the sink's mjpeghttpsink-listening message, posted once its port
+#   listens, becomes the line to open, with the port the sink got (the one
+#   asked for, or any free one for PORT=0);
+# - the other reports are left out: their words depend on the language,
+#   but each names the message's type in brackets and ends in its
+#   structure (";") or in "no message details";
+# - everything else is passed on as it comes: gst-launch-1.0's progress,
+#   errors and warnings, and the lines of GStreamer's debug log, which
+#   begin with the time.
+# The exit status is 3 when the sink could not listen because PORT is in
+# use: its error reads "Could not listen on ADDRESS port N: port N is in
+# use. ...".
+# shellcheck disable=SC2016 # an awk program
+mjpeghttp_filter_program='
+/^[0-9]+:[0-9][0-9]:[0-9][0-9]\.[0-9]/ { print; fflush(); next }
+messages && /mjpeghttpsink-listening, .*, port=\(int\)[0-9]+;$/ {
+  match($0, /port=\(int\)[0-9]+;$/)
+  base = "http://" host ":" substr($0, RSTART + 10, RLENGTH - 11)
+  print "Open " base "/ in a browser (stream: " base "/stream, snapshot: " \
+    base "/snapshot). Stop with Ctrl+C."
+  fflush()
+  next
+}
+messages && /\([a-z]+(-[a-z]+)*\)/ && /(;|no message details)$/ { next }
+{ print; fflush() }
+index($0, "Could not listen on ") && index($0, ": port " port " is in use") {
+  taken = 1
+}
+END { exit(taken ? 3 : 0) }'
 
-  base="http://$(mjpeghttp_url_host):$PORT"
-  echo "Open $base/ in a browser (stream: $base/stream," \
-    "snapshot: $base/snapshot). Stop with Ctrl+C."
+# Ctrl+C reaches the filters too: they pass on gst-launch-1.0's last lines.
+# mawk, Debian's awk, waits for a full buffer of input before it goes on
+# after a part of a line, unless -W interactive.
+mjpeghttp_filter ()
+{
+  local awk=(awk)
+
+  if command -v mawk >/dev/null; then
+    awk=(mawk -W interactive)
+  fi
+  trap '' INT
+  exec "${awk[@]}" -v messages="$1" -v host="$2" -v port="$PORT" \
+    "$mjpeghttp_filter_program"
+}
+
+# Where a signal to this shell goes while it runs gst-launch-1.0. Ctrl+C
+# (INT) and Ctrl+\ (QUIT) reach gst-launch-1.0 from the terminal itself:
+# passed on, they would interrupt it twice, and the second one kills it.
+# TERM and HUP sent to the script alone are passed on: gst-launch-1.0 ends
+# on TERM and writes a graph of the pipeline on HUP (with
+# GST_DEBUG_DUMP_DOT_DIR), as if it were the script's own process. Any of
+# them that comes before gst-launch-1.0 is there is passed on once it is.
+mjpeghttp_on_signal ()
+{
+  if [[ -z $mjpeghttp_gst_pid ]]; then
+    mjpeghttp_pending+=("$1")
+  elif [[ $1 != INT && $1 != QUIT ]]; then
+    kill -s "$1" "$mjpeghttp_gst_pid" 2>/dev/null || :
+  fi
+}
+
+# Runs gst-launch-1.0 -m with the pipeline in the arguments, prints the URL
+# to open once the port listens, and exits with gst-launch-1.0's status.
+# This shell waits for gst-launch-1.0 and the filters of its output, so
+# that nothing is printed after the script has ended.
+mjpeghttp_launch ()
+{
+  local host out err gst out_pid err_pid='' sig status=0 taken=0
+
+  host=$(mjpeghttp_url_host)
+  exec {out}> >(mjpeghttp_filter 1 "$host")
+  out_pid=$!
+  if [[ /dev/stdout -ef /dev/stderr ]]; then
+    # One filter for both, as on a terminal, keeps the lines in order.
+    exec {err}>&"$out"
+  else
+    exec {err}> >(exec {out}>&- && mjpeghttp_filter 0 "$host" >&2)
+    err_pid=$!
+  fi
+  mjpeghttp_gst_pid=''
+  mjpeghttp_pending=()
+  for sig in INT QUIT TERM HUP; do
+    # shellcheck disable=SC2064 # $sig is meant to expand now
+    trap "mjpeghttp_on_signal $sig" "$sig"
+  done
+  # Started as a process substitution, not with &: a command run with &
+  # ignores Ctrl+C until gst-launch-1.0 sets its own handler.
+  exec {gst}< <(exec gst-launch-1.0 -m "$@" >&"$out" 2>&"$err" \
+    {out}>&- {err}>&-)
+  mjpeghttp_gst_pid=$!
+  exec {gst}<&- {out}>&- {err}>&-
+  for sig in "${mjpeghttp_pending[@]}"; do
+    kill -s "$sig" "$mjpeghttp_gst_pid" 2>/dev/null || :
+  done
+
+  # wait returns early when a trapped signal comes; bash keeps the status
+  # of a child it has reaped for the last wait.
+  while kill -0 "$mjpeghttp_gst_pid" 2>/dev/null; do
+    wait "$mjpeghttp_gst_pid" || :
+  done
+  wait "$mjpeghttp_gst_pid" || status=$?
+  wait "$out_pid" || taken=$?
+  if [[ -n $err_pid ]]; then
+    wait "$err_pid" || taken=$?
+  fi
+  if ((taken == 3)); then
+    echo "Port $PORT is taken: run with" \
+      "PORT=$((PORT < 65535 ? PORT + 1 : PORT - 1)) (or PORT=0 for any" \
+      "free port)." >&2
+  fi
+  exit "$status"
 }
 
 # Sets mjpeghttp_source to the camera, or to $SOURCE split on blanks: how

@@ -21,5 +21,4 @@ else
 fi
 pipeline+=(! jpegenc ! "${mjpeghttp_sink[@]}")
 
-mjpeghttp_announce
-exec gst-launch-1.0 "${pipeline[@]}"
+mjpeghttp_launch "${pipeline[@]}"

@@ -11,7 +11,6 @@ at 127.0.0.3, with no set-up.
 
 import http.client
 import os
-import re
 import shutil
 import socket
 import sys
@@ -88,30 +87,10 @@ def request(port, path, source, timeout=5):
         conn.close()
 
 
-class BoundStream(Stream):
-    """mjpegtest's Stream (every part parsed and checked) from a chosen
-    source address; the response is checked as Stream checks it."""
-
-    def __init__(self, port, source, timeout=5):
-        self.url = f"http://127.0.0.1:{port}/stream"
-        self.conn = connection(port, source, timeout)
-        self.conn.connect()
-        # http.client lets go of the socket once the response is read to
-        # its end (the connection closes): kept here to shut it from
-        # another thread
-        self.sock = self.conn.sock
-        self.local = "%s:%d" % self.conn.sock.getsockname()[:2]
-        self.conn.request("GET", "/stream")
-        self.resp = self.conn.getresponse()
-        check(self.resp.status == 200, f"GET /stream from {source}: status "
-              f"{self.resp.status}, expected 200")
-        ctype = self.resp.headers.get("Content-Type", "")
-        match = re.fullmatch(
-            r'multipart/x-mixed-replace\s*;\s*boundary="?([^";]+)"?', ctype)
-        check(match, f"GET /stream: Content-Type '{ctype}', expected "
-              "multipart/x-mixed-replace with a boundary")
-        self.delimiter = b"--" + match.group(1).encode()
-        self.last = None
+def open_stream(port, source):
+    """mjpegtest's Stream (every part parsed and checked) of /stream, from
+    the given source address."""
+    return Stream(f"http://127.0.0.1:{port}/stream", source=source)
 
 
 class Recorder:
@@ -122,7 +101,7 @@ class Recorder:
     thread."""
 
     def __init__(self, port, source):
-        self.stream = BoundStream(port, source)
+        self.stream = open_stream(port, source)
         self.source = source
         self.arrivals = []
         self.error = None
@@ -171,7 +150,7 @@ class Recorder:
 def first_frame_time(port, source):
     """Seconds from the connect of a new viewer to its first whole part."""
     start = time.monotonic()
-    stream = BoundStream(port, source)
+    stream = open_stream(port, source)
     try:
         stream.read_part()
         return time.monotonic() - start

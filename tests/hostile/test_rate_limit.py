@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile import BoundStream, request, sink, wait_port  # noqa: E402
+from hostile import open_stream, request, sink, wait_port  # noqa: E402
 from mjpegtest import Program, check, jpeg_size, log, run  # noqa: E402
 
 LIMITED, OTHER = "127.0.0.5", "127.0.0.6"
@@ -47,7 +47,7 @@ def test():
     with Program(sink("request-rate=2", "request-burst=2")) as server:
         port = wait_port(server)
         # a first frame exists before the snapshots are asked for
-        stream = BoundStream(port, OTHER)
+        stream = open_stream(port, OTHER)
         stream.read_part()
         stream.close()
 
@@ -61,7 +61,7 @@ def test():
         check_served(port, "/", OTHER)
         check_served(port, "/snapshot", OTHER)
 
-        stream = BoundStream(port, LIMITED)
+        stream = open_stream(port, LIMITED)
         part = stream.read_part()
         stream.close()
         log(f"ok: a stream from {LIMITED} is not rate-limited (frame "

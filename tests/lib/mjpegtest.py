@@ -23,8 +23,13 @@ class Failure(Exception):
     """A check that failed; the message says what was expected."""
 
 
+_log_lock = threading.Lock()
+
+
 def log(text):
-    print(text, flush=True)
+    """One line of the test's log; whole, also from several threads."""
+    with _log_lock:
+        print(text, flush=True)
 
 
 def check(condition, message):
@@ -157,14 +162,16 @@ def jpeg_size(data):
     raise Failure("no JPEG frame header (SOF)")
 
 
-def connect(url, timeout=10):
-    """An HTTP connection to url's host; retried while nobody listens yet,
-    since a script prints its URL before gst-launch-1.0 starts the server."""
+def connect(url, timeout=10, source=None):
+    """An HTTP connection to url's host, from the loopback address source
+    (default: any); retried while nobody listens yet, for programs that do
+    not say when they listen."""
     parts = urllib.parse.urlsplit(url)
     deadline = time.monotonic() + timeout
     while True:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port,
-                                          timeout=5)
+        conn = http.client.HTTPConnection(
+            parts.hostname, parts.port, timeout=5,
+            source_address=(source, 0) if source else None)
         try:
             conn.connect()
             return conn
@@ -215,11 +222,16 @@ class Part:
 
 
 class Stream:
-    """A client of the MJPEG stream that checks the response and each part."""
+    """A client of the MJPEG stream that checks the response and each part,
+    from the loopback address source (default: any): the sink's limits are
+    per address, so that is how a test plays several peers."""
 
-    def __init__(self, url):
+    def __init__(self, url, source=None):
         self.url = url
-        self.conn = connect(url)
+        self.conn = connect(url, source=source)
+        # http.client lets go of the socket once the response is read to
+        # its end: kept to shut it from another thread
+        self.sock = self.conn.sock
         self.local = "%s:%d" % self.conn.sock.getsockname()[:2]
         self.conn.request("GET", urllib.parse.urlsplit(url).path)
         self.resp = self.conn.getresponse()

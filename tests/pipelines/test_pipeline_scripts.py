@@ -5,22 +5,29 @@ clients, ours and GStreamer's.
 
     test_pipeline_scripts.py test-pattern | test-pattern-idle | jpeg-folder
                              | jpeg-folder-demo | camera-mjpeg | camera-raw
+                             | listening | port-taken
 
 The camera scripts run with SOURCE set to videotestsrc: there is no camera
 here, and everything after the source is the script's own.
 """
 
+import http.client
 import os
+import re
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from mjpegtest import (Program, Stream, check, check_decodes,  # noqa: E402
-                       check_rate, check_snapshot, check_viewer, expect_urls,
-                       free_port, log, run)
+from mjpegtest import (URL_LINE, Failure, Program, Stream,  # noqa: E402
+                       check, check_decodes, check_rate, check_snapshot,
+                       check_viewer, expect_urls, free_port, jpeg_size, log,
+                       run)
 
 SOURCE_DIR = Path(os.environ.get("MJPEGHTTP_SOURCE_DIR",
                                  Path(__file__).resolve().parents[2]))
@@ -39,13 +46,65 @@ def settings(**extra):
     return port, env
 
 
+def check_listening(url, connect_to=None):
+    """A GET of the snapshot URL a script has just printed, on a single
+    attempt: the URL is printed once the port listens, so nothing may be
+    refused. connect_to is (host, port) when the URL's host is a name."""
+    parts = urllib.parse.urlsplit(url)
+    host, port = connect_to or (parts.hostname, parts.port)
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        try:
+            conn.connect()
+        except ConnectionRefusedError:
+            raise Failure(f"{url} was printed, but nothing listens at "
+                          f"{host}:{port} yet") from None
+        conn.request("GET", parts.path)
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    check(resp.status == 200 and resp.headers["Content-Type"] == "image/jpeg",
+          f"GET {url} right after it was printed: status {resp.status}, "
+          f"Content-Type {resp.headers['Content-Type']}")
+    size = jpeg_size(body)
+    log(f"ok: {url} answered at once, as soon as it was printed, with a "
+        f"{size[0]}x{size[1]} JPEG")
+
+
+def check_gone(program, port):
+    """Nothing of the script is left: no process in its process group and
+    nobody on its port."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            os.killpg(program.proc.pid, 0)
+        except ProcessLookupError:
+            break
+        check(time.monotonic() < deadline,
+              "processes of the script are left: " + subprocess.run(
+                  ["ps", "-o", "pid,args", "-g", str(program.proc.pid)],
+                  capture_output=True, text=True).stdout)
+        time.sleep(0.1)
+    # SO_REUSEADDR: only a listener, not a closed connection, holds it.
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as e:
+            raise Failure(f"port {port} still taken: {e}") from None
+    log(f"ok: no process of the script left, port {port} free")
+
+
 def serve(name, port, env, seconds=2.0):
-    """Runs pipelines/NAME.sh, checks its viewer page, reads its stream for
-    the given time, checks the snapshot, has GStreamer decode the stream and
-    stops the script with Ctrl+C; the parts read."""
+    """Runs pipelines/NAME.sh, checks that its snapshot answers as soon as
+    its URL is printed and its viewer page, reads its stream for the given
+    time, checks the snapshot, has GStreamer decode the stream and stops the
+    script with Ctrl+C; the parts read."""
     script = PIPELINES / f"{name}.sh"
     with Program([script], env) as program:
         url, stream_url, snapshot_url = expect_urls(program, port)
+        check_listening(snapshot_url)
         check_viewer(url)
         stream = Stream(stream_url)
         parts = stream.read_for(seconds)
@@ -200,6 +259,103 @@ def test_camera(name, source):
     log("ok: without a camera the script says so and exits 1")
 
 
+def test_listening():
+    """The URL line comes once the port listens, also with the port the
+    sink got for PORT=0; the reports of gst-launch-1.0 -m stay out of sight;
+    Ctrl+C, or TERM sent to the script alone, leaves nothing behind."""
+    script = PIPELINES / "test-pattern.sh"
+    port, env = settings()
+    with Program([script], env) as program:
+        _, _, snapshot_url = expect_urls(program, port)
+        check_listening(snapshot_url)
+        status = program.stop()
+    check(status == 0, f"Ctrl+C: exit status {status}, expected 0")
+    reports = [line for line in program.output
+               if "Got message #" in line or "mjpeghttpsink-" in line]
+    check(not reports, f"the reports of gst-launch-1.0 -m are shown: "
+          f"{reports[:3]}")
+    progress = [line for line in program.output
+                if line.startswith("Setting pipeline to ")]
+    check(len(progress) >= 2,
+          f"gst-launch-1.0's own lines are not shown: {program.output}")
+    log("ok: gst-launch-1.0's own lines shown, its reports of messages not")
+    check_gone(program, port)
+
+    _, env = settings(PORT="0")
+    with Program([script], env) as program:
+        match = program.wait_for_line(URL_LINE, 30, "line with the URL")
+        urls = match.group("url", "stream", "snapshot")
+        port = urllib.parse.urlsplit(urls[0]).port
+        base = f"http://127.0.0.1:{port}"
+        check(port and urls == (base + "/", base + "/stream",
+                                base + "/snapshot"),
+              f"with PORT=0: printed URLs {urls}, expected a port that is "
+              "not 0")
+        check_listening(urls[2])
+        log(f"ok: PORT=0 printed the port the sink got, {port}")
+        status = program.stop()
+    check(status == 0, f"Ctrl+C: exit status {status}, expected 0")
+    check_gone(program, port)
+
+    # 0.0.0.0 is printed as the host's name, as before; the port listens on
+    # 127.0.0.1 too.
+    port, env = settings(ADDRESS="0.0.0.0")
+    hostname = subprocess.run(["hostname"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    with Program([script], env) as program:
+        match = program.wait_for_line(URL_LINE, 30, "line with the URL")
+        base = f"http://{hostname}:{port}"
+        check(match.group("snapshot") == base + "/snapshot",
+              f"ADDRESS=0.0.0.0: printed {match.group('snapshot')}, "
+              f"expected {base}/snapshot")
+        check_listening(match.group("snapshot"), ("127.0.0.1", port))
+        # TERM to the script alone, as `kill PID` does: it ends
+        # gst-launch-1.0 too.
+        os.kill(program.proc.pid, signal.SIGTERM)
+        status = program.wait_exit(10)
+    check(status is not None, "the script did not end on TERM")
+    log(f"ok: TERM to the script alone ended it (exit status {status})")
+    check_gone(program, port)
+
+
+def test_port_taken():
+    """Another program has the port: the script exits non-zero, after
+    GStreamer's error, with the setting to change; an error that is not
+    about the port gets no such sentence."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        _, env = settings(PORT=str(port))
+        with Program([PIPELINES / "test-pattern.sh"], env) as program:
+            status = program.wait_exit(30)
+    output = program.output
+    check(status not in (0, None),
+          f"with port {port} taken: exit status {status}, expected an error")
+    sentence = (f"Port {port} is taken: run with PORT={port + 1} (or PORT=0 "
+                "for any free port).")
+    error = [i for i, line in enumerate(output)
+             if f"port {port} is in use" in line]
+    check(error, f"no error of the sink about port {port}: {output}")
+    check(sentence in output and output.index(sentence) > error[0],
+          f"no line {sentence!r} after GStreamer's error: {output}")
+    check(not any(re.search(URL_LINE, line) for line in output),
+          "the URL was printed although nothing listens there")
+    log(f"ok: port {port} taken: exit status {status}, then {sentence!r}")
+
+    # 192.0.2.1 (TEST-NET-1) is nobody's address here: the sink cannot
+    # listen, for another reason than a taken port.
+    port, env = settings(ADDRESS="192.0.2.1")
+    with Program([PIPELINES / "test-pattern.sh"], env) as program:
+        status = program.wait_exit(30)
+    output = program.output
+    check(status not in (0, None),
+          f"ADDRESS=192.0.2.1: exit status {status}, expected an error")
+    check(not any("PORT=" in line for line in output),
+          f"ADDRESS=192.0.2.1: a sentence about PORT: {output}")
+    log(f"ok: another error (exit status {status}) names no PORT")
+
+
 TESTS = {
     "test-pattern": test_pattern,
     "test-pattern-idle": test_pattern_idle,
@@ -209,6 +365,8 @@ TESTS = {
         "camera-mjpeg", "videotestsrc is-live=true ! jpegenc"),
     "camera-raw": lambda: test_camera(
         "camera-raw", "videotestsrc is-live=true"),
+    "listening": test_listening,
+    "port-taken": test_port_taken,
 }
 
 
