@@ -154,10 +154,12 @@ start_server() {
   local name=$1 dir=$2 log=$3
   case "$name" in
     mjpeghttpsink)
+      # one load client stands for many viewers: no per-address limit
       GST_PLUGIN_PATH=$build_dir/gst gst-launch-1.0 -q \
         imagesequencesrc location="$dir/ring/%06d.jpg" start-index=0 \
           framerate=$FPS/1 \
-        ! mjpeghttpsink address=127.0.0.1 port=$port max-clients=0 sync=true \
+        ! mjpeghttpsink address=127.0.0.1 port=$port max-clients=0 \
+          max-clients-per-address=0 sync=true \
         >"$log" 2>&1 &
       ;;
     floor)

@@ -82,23 +82,6 @@ struct _GstMjpegHttpClient
   GstMjpegHttpSinkClientStatus status;
 };
 
-/* "address:port" of a peer, as signals and logs name it. Transfer full. */
-gchar *
-gst_mjpeg_http_describe_address (GSocketAddress * addr)
-{
-  GInetSocketAddress *inet;
-  gchar *ip, *desc;
-
-  if (!G_IS_INET_SOCKET_ADDRESS (addr))
-    return g_strdup ("unknown peer");
-
-  inet = G_INET_SOCKET_ADDRESS (addr);
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-  desc = g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (inet));
-  g_free (ip);
-  return desc;
-}
-
 /* The socket under a stream stolen from libsoup: libsoup wraps the
  * GSocketConnection the server handed it in a SoupIOStream. Transfer none. */
 static GSocket *
@@ -150,7 +133,7 @@ gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
   client->func = func;
   client->user_data = user_data;
   addr = g_socket_get_remote_address (socket, NULL);
-  client->description = gst_mjpeg_http_describe_address (addr);
+  client->description = gst_mjpeg_http_peer_describe (addr);
   g_clear_object (&addr);
   client->peer = *peer;
   client->need_opening = TRUE;

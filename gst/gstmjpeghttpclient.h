@@ -32,8 +32,6 @@ typedef enum
 typedef void (*GstMjpegHttpClientFunc) (GstMjpegHttpClient * client,
     GstMjpegHttpClientResult result, gpointer user_data);
 
-gchar *              gst_mjpeg_http_describe_address (GSocketAddress * addr);
-
 GstMjpegHttpClient * gst_mjpeg_http_client_new (GIOStream * stream,
                                                 GstMjpegHttpLayout layout,
                                                 const GstMjpegHttpPeerKey * peer,

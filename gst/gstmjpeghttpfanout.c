@@ -127,6 +127,25 @@ gst_mjpeg_http_fanout_on_client (GstMjpegHttpClient * client,
     gst_mjpeg_http_fanout_feed (fanout, client, g_get_monotonic_time ());
 }
 
+typedef void (*ClientFunc) (GstMjpegHttpFanout * fanout,
+    GstMjpegHttpClient * client, gint64 now);
+
+/* Calls @func on every client, which may remove it: backwards, as removal
+ * moves the last client into the current slot. Removed clients are freed
+ * afterwards. */
+static void
+gst_mjpeg_http_fanout_foreach (GstMjpegHttpFanout * fanout, ClientFunc func)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint i;
+
+  for (i = (gint) fanout->clients->len - 1; i >= 0; i--) {
+    if (i < (gint) fanout->clients->len)
+      func (fanout, g_ptr_array_index (fanout->clients, i), now);
+  }
+  gst_mjpeg_http_fanout_free_dead (fanout);
+}
+
 static gboolean
 gst_mjpeg_http_fanout_poll_dispatch (GSource * source, GSourceFunc callback,
     gpointer user_data)
@@ -157,29 +176,25 @@ static GSourceFuncs poll_source_funcs = {
   NULL, NULL, gst_mjpeg_http_fanout_poll_dispatch, NULL,
 };
 
+static void
+gst_mjpeg_http_fanout_drop_if_stalled (GstMjpegHttpFanout * fanout,
+    GstMjpegHttpClient * client, gint64 now)
+{
+  if (!gst_mjpeg_http_client_is_stalled (client, now, fanout->timeout_us))
+    return;
+  GST_INFO ("client %s took no byte for %" G_GINT64_FORMAT " ms: dropping it",
+      gst_mjpeg_http_client_get_description (client),
+      fanout->timeout_us / 1000);
+  gst_mjpeg_http_fanout_remove (fanout, client,
+      GST_MJPEG_HTTP_SINK_CLIENT_STATUS_SLOW);
+}
+
 static gboolean
 gst_mjpeg_http_fanout_sweep (gpointer user_data)
 {
   GstMjpegHttpFanout *fanout = user_data;
-  gint64 now = g_get_monotonic_time ();
-  gint i;
 
-  /* backwards: removal moves the last client into the current slot */
-  for (i = (gint) fanout->clients->len - 1; i >= 0; i--) {
-    GstMjpegHttpClient *client;
-
-    if (i >= (gint) fanout->clients->len)
-      continue;
-    client = g_ptr_array_index (fanout->clients, i);
-    if (gst_mjpeg_http_client_is_stalled (client, now, fanout->timeout_us)) {
-      GST_INFO ("client %s took no byte for %" G_GINT64_FORMAT " ms: "
-          "dropping it", gst_mjpeg_http_client_get_description (client),
-          fanout->timeout_us / 1000);
-      gst_mjpeg_http_fanout_remove (fanout, client,
-          GST_MJPEG_HTTP_SINK_CLIENT_STATUS_SLOW);
-    }
-  }
-  gst_mjpeg_http_fanout_free_dead (fanout);
+  gst_mjpeg_http_fanout_foreach (fanout, gst_mjpeg_http_fanout_drop_if_stalled);
   gst_mjpeg_http_fanout_check_flushed (fanout);
   return G_SOURCE_CONTINUE;
 }
@@ -193,13 +208,8 @@ gst_mjpeg_http_fanout_new (GMainContext * context,
   gint epoll_fd;
 
   epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-  if (epoll_fd < 0) {
-    gint errsv = errno;
-
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-        "epoll_create1 failed: %s", g_strerror (errsv));
-    return NULL;
-  }
+  if (epoll_fd < 0)
+    goto no_epoll;
 
   fanout = g_new0 (GstMjpegHttpFanout, 1);
   fanout->context = context;
@@ -216,6 +226,16 @@ gst_mjpeg_http_fanout_new (GMainContext * context,
   g_source_set_callback (fanout->poll_source, NULL, fanout, NULL);
   g_source_attach (fanout->poll_source, context);
   return fanout;
+
+  /* ERRORS */
+no_epoll:
+  {
+    gint errsv = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+        "epoll_create1 failed: %s", g_strerror (errsv));
+    return NULL;
+  }
 }
 
 /* Every client still there is removed (STOPPED), then freed. */
@@ -266,32 +286,26 @@ gst_mjpeg_http_fanout_add (GstMjpegHttpFanout * fanout, GIOStream * stream,
   return TRUE;
 }
 
+static void
+gst_mjpeg_http_fanout_offer (GstMjpegHttpFanout * fanout,
+    GstMjpegHttpClient * client, gint64 now)
+{
+  /* it will skip this frame: it cannot keep up */
+  if (gst_mjpeg_http_client_is_busy (client))
+    gst_mjpeg_http_client_mark_slow (client);
+  gst_mjpeg_http_fanout_feed (fanout, client, now);
+}
+
 /* @frame (transfer none) is the newest from now on: every client that can
  * take it gets it, the busy ones will skip to it. */
 void
 gst_mjpeg_http_fanout_set_frame (GstMjpegHttpFanout * fanout,
     GstMjpegHttpFrame * frame)
 {
-  gint64 now = g_get_monotonic_time ();
-  gint i;
-
   g_clear_pointer (&fanout->latest, gst_mjpeg_http_frame_unref);
   fanout->latest = gst_mjpeg_http_frame_ref (frame);
   fanout->ended = FALSE;
-
-  /* backwards: removal moves the last client into the current slot */
-  for (i = (gint) fanout->clients->len - 1; i >= 0; i--) {
-    GstMjpegHttpClient *client;
-
-    if (i >= (gint) fanout->clients->len)
-      continue;
-    client = g_ptr_array_index (fanout->clients, i);
-    /* it will skip this frame: it cannot keep up */
-    if (gst_mjpeg_http_client_is_busy (client))
-      gst_mjpeg_http_client_mark_slow (client);
-    gst_mjpeg_http_fanout_feed (fanout, client, now);
-  }
-  gst_mjpeg_http_fanout_free_dead (fanout);
+  gst_mjpeg_http_fanout_foreach (fanout, gst_mjpeg_http_fanout_offer);
 }
 
 /* End of stream: each client gets the closing delimiter after what it is
@@ -299,16 +313,8 @@ gst_mjpeg_http_fanout_set_frame (GstMjpegHttpFanout * fanout,
 void
 gst_mjpeg_http_fanout_end (GstMjpegHttpFanout * fanout)
 {
-  gint64 now = g_get_monotonic_time ();
-  gint i;
-
   fanout->ended = TRUE;
-  for (i = (gint) fanout->clients->len - 1; i >= 0; i--) {
-    if (i < (gint) fanout->clients->len)
-      gst_mjpeg_http_fanout_feed (fanout, g_ptr_array_index (fanout->clients,
-              i), now);
-  }
-  gst_mjpeg_http_fanout_free_dead (fanout);
+  gst_mjpeg_http_fanout_foreach (fanout, gst_mjpeg_http_fanout_feed);
   gst_mjpeg_http_fanout_check_flushed (fanout);
 }
 
@@ -332,10 +338,4 @@ gst_mjpeg_http_fanout_set_timeout (GstMjpegHttpFanout * fanout,
   g_source_set_callback (fanout->sweep_source, gst_mjpeg_http_fanout_sweep,
       fanout, NULL);
   g_source_attach (fanout->sweep_source, fanout->context);
-}
-
-guint
-gst_mjpeg_http_fanout_get_n_clients (GstMjpegHttpFanout * fanout)
-{
-  return fanout->clients->len;
 }

@@ -50,8 +50,6 @@ void                 gst_mjpeg_http_fanout_end (GstMjpegHttpFanout * fanout);
 void                 gst_mjpeg_http_fanout_set_timeout (GstMjpegHttpFanout * fanout,
                                                         gint64 timeout_us);
 
-guint                gst_mjpeg_http_fanout_get_n_clients (GstMjpegHttpFanout * fanout);
-
 G_END_DECLS
 
 #endif /* __GST_MJPEG_HTTP_FANOUT_H__ */

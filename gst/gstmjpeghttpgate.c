@@ -16,7 +16,9 @@
  *    announce a body (gstmjpeghttprequest.c says which and why);
  *  - heads that do not arrive in time (408);
  *  - stream requests past max-clients or max-clients-per-address (503);
- *  - short requests past the address's rate (429).
+ *  - requests past the address's rate (429): every request takes a token,
+ *    opening a stream included, so that a peer cannot make the server open
+ *    and close streams as fast as it likes; an open stream takes none.
  * What passes is a complete, valid request within every limit, handed on
  * with a ticket that says what it asks for; handlers check none of this
  * again. libsoup 3.2 therefore never meets a head it fails on (one of its
@@ -24,19 +26,25 @@
  *
  * Connections whose head is not complete ("waiting") are bounded by
  * max_pending: past it, the oldest waiting connection of the address that
- * has the most is dropped, so a peer that holds many half-open connections
- * loses its own first and never locks others out. A refused connection is
+ * has the most is dropped (the oldest of all when none has more than one),
+ * so a peer that holds many half-open connections loses its own first and
+ * never locks others out. A head is parsed again only when a new line of it
+ * has arrived, so a head sent a byte at a time costs a parse a line. A refused connection is
  * half-closed after its answer and drained ("lingering") for LINGER_MS, so
  * that the answer is read rather than reset by unread request bytes.
  *
  * Work per main-loop turn is bounded (ACCEPT_BATCH accepts, EVENT_BATCH
  * socket events) and runs at the default priority, below the fan-out of
  * frames: a flood of requests delays frames by at most one such turn.
- * Accept failures (out of file descriptors) pause accepting with a growing
- * back-off instead of spinning, and warn once.
+ * Running out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM)
+ * pauses accepting with a growing back-off instead of spinning, and warns
+ * once; other accept errors concern one connection and are passed over.
  *
  * Threads: everything runs on the server thread; no lock.
  */
+
+/* accept4() */
+#define _GNU_SOURCE
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -47,6 +55,7 @@
 #include <gst/gst.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -75,7 +84,11 @@ typedef struct
   gint fd;
   GSocketAddress *remote;
   GstMjpegHttpPeerKey key;
-  gint64 deadline_us;
+  /* waiting: when accepted (the deadline follows the limit in force);
+   * lingering: when to close */
+  gint64 since_us;
+  gsize peeked;
+  gboolean has_line;
   gboolean lingering;
   gboolean dead;
   gsize lingered;
@@ -106,6 +119,8 @@ struct _GstMjpegHttpGate
   GSource *deadline_source;
   GQueue waiting;
   GQueue lingering;
+  /* what this gate adds to stats->pending_connections */
+  gint reported_pending;
   /* closed during a dispatch, freed at its end: a later event of the same
    * epoll batch may still name them */
   GPtrArray *dead;
@@ -116,23 +131,34 @@ struct _GstMjpegHttpGate
 };
 
 static void gst_mjpeg_http_gate_start_accepting (GstMjpegHttpGate * gate);
+static void linger (GstMjpegHttpGate * gate, Pending * p);
 
 /* ---- connections -------------------------------------------------------- */
 
+static gint64
+waiting_deadline (GstMjpegHttpGate * gate, Pending * p)
+{
+  return p->since_us + (gint64) gate->limits.header_timeout_ms * 1000;
+}
+
+/* Both queues are in deadline order: waiting ones were accepted in order
+ * and share one timeout, lingering ones share LINGER_MS. */
 static void
 update_deadline (GstMjpegHttpGate * gate)
 {
   Pending *w = g_queue_peek_head (&gate->waiting);
   Pending *l = g_queue_peek_head (&gate->lingering);
   gint64 t = -1;
+  gint n = g_queue_get_length (&gate->waiting);
 
   if (w)
-    t = w->deadline_us;
-  if (l && (t < 0 || l->deadline_us < t))
-    t = l->deadline_us;
+    t = waiting_deadline (gate, w);
+  if (l && (t < 0 || l->since_us < t))
+    t = l->since_us;
   g_source_set_ready_time (gate->deadline_source, t);
-  g_atomic_int_set (&gate->stats->pending_connections,
-      g_queue_get_length (&gate->waiting));
+  g_atomic_int_add (&gate->stats->pending_connections,
+      n - gate->reported_pending);
+  gate->reported_pending = n;
 }
 
 static void
@@ -229,10 +255,13 @@ refuse (GstMjpegHttpGate * gate, Pending * p, guint status,
   g_queue_unlink (&gate->waiting, &p->link);
   gst_mjpeg_http_peers_remove_pending (gate->peers, &p->key);
   p->lingering = TRUE;
-  p->deadline_us = g_get_monotonic_time () + LINGER_MS * 1000;
+  p->since_us = g_get_monotonic_time () + LINGER_MS * 1000;
   g_queue_push_tail_link (&gate->lingering, &p->link);
   if (g_queue_get_length (&gate->lingering) > LINGER_MAX)
     close_pending (gate, g_queue_peek_head (&gate->lingering));
+  else
+    /* what is already there beyond the head: epoll tells only of more */
+    linger (gate, p);
   update_deadline (gate);
 }
 
@@ -252,28 +281,23 @@ linger (GstMjpegHttpGate * gate, Pending * p)
 }
 
 /* Makes room for a new connection: the oldest waiting connection of the
- * address that holds the most goes. */
+ * address that holds the most goes, or the oldest of all when no address
+ * holds more than one. */
 static void
 evict (GstMjpegHttpGate * gate)
 {
   GstMjpegHttpPeerKey key;
-  GList *l;
+  GList *l = gate->waiting.head;
 
-  if (!gst_mjpeg_http_peers_get_busiest (gate->peers, &key))
-    return;
-  for (l = gate->waiting.head; l; l = l->next) {
-    Pending *p = l->data;
-
-    if (!memcmp (&p->key, &key, sizeof (key))) {
-      gst_mjpeg_http_stats_count_refusal (gate->stats,
-          GST_MJPEG_HTTP_REFUSAL_EVICTED);
-      GST_DEBUG ("%u connections wait for their request: dropping the "
-          "oldest of the address that holds the most",
-          g_queue_get_length (&gate->waiting));
-      close_pending (gate, p);
-      return;
-    }
+  if (gst_mjpeg_http_peers_get_busiest (gate->peers, &key) > 1) {
+    while (memcmp (&((Pending *) l->data)->key, &key, sizeof (key)))
+      l = l->next;
   }
+  GST_DEBUG ("%u connections wait for their request: dropping one",
+      g_queue_get_length (&gate->waiting));
+  refuse (gate, l->data, 408, GST_MJPEG_HTTP_REFUSAL_EVICTED,
+      "Too many connections were waiting to send their request; yours was "
+      "the oldest of the address that had the most.", 0, FALSE);
 }
 
 static void
@@ -323,6 +347,16 @@ judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
   }
   if (n < 0)
     return;
+  /* Until its first line ends, a head is judged at each byte (cheap: only
+   * its method and length); after that only a new line or a full buffer
+   * can change the verdict. */
+  if (p->has_line && (gsize) n < sizeof (gate->buf) && (gsize) n > p->peeked
+      && !memchr (gate->buf + p->peeked, '\n', n - p->peeked)) {
+    p->peeked = n;
+    return;
+  }
+  p->has_line = memchr (gate->buf, '\n', n) != NULL;
+  p->peeked = n;
 
   res = gst_mjpeg_http_request_parse (gate->buf, n, req);
   head_request = req->method == GST_MJPEG_HTTP_METHOD_HEAD;
@@ -358,25 +392,6 @@ judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
 
   route = gst_mjpeg_http_request_route (req, gate->viewer_path,
       gate->stream_path, gate->snapshot_path);
-  if (route == GST_MJPEG_HTTP_ROUTE_STREAM && !head_request) {
-    switch (gst_mjpeg_http_peers_acquire_stream (gate->peers, &p->key,
-            gate->limits.max_clients, gate->limits.max_clients_per_address)) {
-      case GST_MJPEG_HTTP_STREAM_GRANTED:
-        pass (gate, p, route, TRUE);
-        return;
-      case GST_MJPEG_HTTP_STREAM_TOO_MANY_CLIENTS:
-        refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_CLIENTS,
-            "Too many clients are watching this stream; try again later.",
-            STREAM_RETRY_AFTER_S, FALSE);
-        return;
-      case GST_MJPEG_HTTP_STREAM_TOO_MANY_FROM_ADDRESS:
-        refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS,
-            "Too many streams are open from your address; close one and try "
-            "again.", STREAM_RETRY_AFTER_S, FALSE);
-        return;
-    }
-  }
-
   if (!gst_mjpeg_http_peers_take_request (gate->peers, &p->key,
           g_get_monotonic_time (), &retry_after_s)) {
     refuse (gate, p, 429, GST_MJPEG_HTTP_REFUSAL_RATE_LIMITED,
@@ -384,7 +399,26 @@ judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
         head_request);
     return;
   }
-  pass (gate, p, route, FALSE);
+  if (route != GST_MJPEG_HTTP_ROUTE_STREAM || head_request) {
+    pass (gate, p, route, FALSE);
+    return;
+  }
+  switch (gst_mjpeg_http_peers_acquire_stream (gate->peers, &p->key,
+          gate->limits.max_clients, gate->limits.max_clients_per_address)) {
+    case GST_MJPEG_HTTP_STREAM_GRANTED:
+      pass (gate, p, route, TRUE);
+      break;
+    case GST_MJPEG_HTTP_STREAM_TOO_MANY_CLIENTS:
+      refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_CLIENTS,
+          "Too many clients are watching this stream; try again later.",
+          STREAM_RETRY_AFTER_S, FALSE);
+      break;
+    case GST_MJPEG_HTTP_STREAM_TOO_MANY_FROM_ADDRESS:
+      refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS,
+          "Too many streams are open from your address; close one and try "
+          "again.", STREAM_RETRY_AFTER_S, FALSE);
+      break;
+  }
 }
 
 static gboolean
@@ -429,11 +463,12 @@ gst_mjpeg_http_gate_deadline_dispatch (GSource * source, GSourceFunc callback,
   Pending *p;
   gchar message[96];
 
-  while ((p = g_queue_peek_head (&gate->lingering)) && p->deadline_us <= now)
+  while ((p = g_queue_peek_head (&gate->lingering)) && p->since_us <= now)
     close_pending (gate, p);
-  while ((p = g_queue_peek_head (&gate->waiting)) && p->deadline_us <= now) {
+  while ((p = g_queue_peek_head (&gate->waiting))
+      && waiting_deadline (gate, p) <= now) {
     g_snprintf (message, sizeof (message), "The request did not arrive "
-        "within %u ms.", gate->limits.header_timeout_ms);
+        "within %u s.", gate->limits.header_timeout_ms / 1000);
     refuse (gate, p, 408, GST_MJPEG_HTTP_REFUSAL_HEADER_TIMEOUT, message, 0,
         FALSE);
   }
@@ -454,7 +489,8 @@ static GSourceFuncs deadline_source_funcs = {
 /* ---- accepting ---------------------------------------------------------- */
 
 static void
-admit (GstMjpegHttpGate * gate, GSocket * socket, gint64 now)
+admit (GstMjpegHttpGate * gate, gint fd, const struct sockaddr_storage *addr,
+    socklen_t addr_len, gint64 now)
 {
   struct epoll_event ev;
   Pending *p;
@@ -462,36 +498,44 @@ admit (GstMjpegHttpGate * gate, GSocket * socket, gint64 now)
 
   p = g_new0 (Pending, 1);
   p->link.data = p;
-  p->socket = socket;
-  p->fd = g_socket_get_fd (socket);
-  p->remote = g_socket_get_remote_address (socket, NULL);
-  if (!p->remote) {
-    /* reset before we saw it */
-    g_socket_close (socket, NULL);
-    g_object_unref (socket);
-    g_free (p);
-    return;
-  }
+  p->fd = fd;
+  p->socket = g_socket_new_from_fd (fd, NULL);
+  p->remote = g_socket_address_new_from_native ((gpointer) addr, addr_len);
+  if (!p->socket || !p->remote)
+    goto not_a_socket;
   /* each frame is one write: nothing to gain by delaying its tail */
-  setsockopt (p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
   gst_mjpeg_http_peer_key_init (&p->key, p->remote);
-  p->deadline_us = now + (gint64) gate->limits.header_timeout_ms * 1000;
+  p->since_us = now;
 
   ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
   ev.data.ptr = p;
-  if (epoll_ctl (gate->epoll_fd, EPOLL_CTL_ADD, p->fd, &ev) < 0) {
-    GST_WARNING ("cannot watch a new connection: %s", g_strerror (errno));
-    g_socket_close (socket, NULL);
-    g_object_unref (socket);
-    g_object_unref (p->remote);
-    g_free (p);
-    return;
-  }
+  if (epoll_ctl (gate->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+    goto no_watch;
   gst_mjpeg_http_peers_add_pending (gate->peers, &p->key);
   g_queue_push_tail_link (&gate->waiting, &p->link);
   if (gate->limits.max_pending > 0
       && g_queue_get_length (&gate->waiting) > gate->limits.max_pending)
     evict (gate);
+  return;
+
+  /* ERRORS */
+no_watch:
+  {
+    GST_WARNING ("cannot watch a new connection: %s", g_strerror (errno));
+    goto not_a_socket;
+  }
+not_a_socket:
+  {
+    if (p->socket)
+      g_socket_close (p->socket, NULL);
+    else
+      close (fd);
+    g_clear_object (&p->socket);
+    g_clear_object (&p->remote);
+    g_free (p);
+    return;
+  }
 }
 
 static gboolean
@@ -504,27 +548,27 @@ gst_mjpeg_http_gate_resume_accepting (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Out of file descriptors, say: the listening socket stays readable, so
- * accepting again at once would spin. Pause, longer each time, and let the
- * backlog wait. */
+/* Out of file descriptors or memory: the listening socket stays readable,
+ * so accepting again at once would spin. Pause, longer each time, and let
+ * the backlog wait. */
 static void
-accept_failed (GstMjpegHttpGate * gate, GError * err)
+accept_failed (GstMjpegHttpGate * gate, gint errsv)
 {
   gate->backoff_ms = gate->backoff_ms == 0 ? BACKOFF_MIN_MS :
       MIN (gate->backoff_ms * 2, BACKOFF_MAX_MS);
-  GST_DEBUG ("accepting failed (%s): pausing for %u ms", err->message,
+  GST_DEBUG ("accepting failed (%s): pausing for %u ms", g_strerror (errsv),
       gate->backoff_ms);
   if (!gate->warned) {
     gchar *message;
 
-    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+    if (errsv == EMFILE || errsv == ENFILE)
       message = g_strdup_printf ("Out of file descriptors (%s): new "
           "connections wait until some close. Raise the limit (ulimit -n, or "
           "LimitNOFILE= in a systemd unit) or lower max-clients.",
-          err->message);
+          g_strerror (errsv));
     else
-      message = g_strdup_printf ("Accepting connections failed (%s); "
-          "trying again shortly.", err->message);
+      message = g_strdup_printf ("Accepting connections failed (%s): new "
+          "connections wait until memory is free again.", g_strerror (errsv));
     gate->warned = TRUE;
     gate->warn (message, gate->user_data);
     g_free (message);
@@ -542,31 +586,41 @@ gst_mjpeg_http_gate_accept (GSocket * listen_socket, GIOCondition cond,
 {
   GstMjpegHttpGate *gate = user_data;
   gint64 now = g_get_monotonic_time ();
-  GSocket *socket;
-  GError *err = NULL;
+  gint listen_fd = g_socket_get_fd (listen_socket);
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+  gint fd, errsv = 0;
   guint i;
 
   for (i = 0; i < ACCEPT_BATCH; i++) {
-    socket = g_socket_accept (listen_socket, NULL, &err);
-    if (!socket)
-      break;
+    addr_len = sizeof (addr);
+    fd = accept4 (listen_fd, (struct sockaddr *) &addr, &addr_len,
+        SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      errsv = errno;
+      /* what concerns one connection (it was reset, say) passes over */
+      if (errsv == EMFILE || errsv == ENFILE || errsv == ENOBUFS
+          || errsv == ENOMEM || errsv == EAGAIN)
+        break;
+      GST_DEBUG ("accept: %s", g_strerror (errsv));
+      errsv = 0;
+      continue;
+    }
     if (gate->warned) {
       GST_INFO ("accepting connections again");
       gate->warned = FALSE;
     }
     gate->backoff_ms = 0;
-    admit (gate, socket, now);
+    admit (gate, fd, &addr, addr_len, now);
   }
   update_deadline (gate);
   sweep_peers (gate, now);
   free_dead (gate);
 
-  if (err && !g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-    accept_failed (gate, err);
-    g_error_free (err);
+  if (errsv != 0 && errsv != EAGAIN) {
+    accept_failed (gate, errsv);
     return G_SOURCE_REMOVE;
   }
-  g_clear_error (&err);
   return G_SOURCE_CONTINUE;
 }
 
@@ -672,14 +726,8 @@ gst_mjpeg_http_gate_new (const GstMjpegHttpGateConfig * config,
   gst_mjpeg_http_gate_set_limits (gate, limits);
 
   gate->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-  if (gate->epoll_fd < 0) {
-    gint errsv = errno;
-
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-        "epoll_create1 failed: %s", g_strerror (errsv));
-    gst_mjpeg_http_gate_free (gate);
-    return NULL;
-  }
+  if (gate->epoll_fd < 0)
+    goto no_epoll;
   gate->poll_source = g_source_new (&poll_source_funcs, sizeof (GSource));
   g_source_add_unix_fd (gate->poll_source, gate->epoll_fd, G_IO_IN);
   g_source_set_callback (gate->poll_source, NULL, gate, NULL);
@@ -689,12 +737,25 @@ gst_mjpeg_http_gate_new (const GstMjpegHttpGateConfig * config,
   g_source_set_callback (gate->deadline_source, NULL, gate, NULL);
   g_source_attach (gate->deadline_source, context);
 
-  if (!gst_mjpeg_http_gate_listen (gate, config, error)) {
+  if (!gst_mjpeg_http_gate_listen (gate, config, error))
+    goto failed;
+  gst_mjpeg_http_gate_start_accepting (gate);
+  return gate;
+
+  /* ERRORS */
+no_epoll:
+  {
+    gint errsv = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+        "epoll_create1 failed: %s", g_strerror (errsv));
+    goto failed;
+  }
+failed:
+  {
     gst_mjpeg_http_gate_free (gate);
     return NULL;
   }
-  gst_mjpeg_http_gate_start_accepting (gate);
-  return gate;
 }
 
 guint
@@ -703,7 +764,8 @@ gst_mjpeg_http_gate_get_port (GstMjpegHttpGate * gate)
   return gate->port;
 }
 
-/* Applies to connections accepted from now on and to every later check. */
+/* Applies at once: to every later check, and to the deadlines of the
+ * connections waiting now. */
 void
 gst_mjpeg_http_gate_set_limits (GstMjpegHttpGate * gate,
     const GstMjpegHttpLimits * limits)
@@ -711,6 +773,9 @@ gst_mjpeg_http_gate_set_limits (GstMjpegHttpGate * gate,
   gate->limits = *limits;
   gst_mjpeg_http_peers_set_rate (gate->peers, limits->request_rate,
       limits->request_burst);
+  /* the waiting connections' deadlines moved with the head timeout */
+  if (gate->deadline_source)
+    update_deadline (gate);
 }
 
 /* Stops listening; the port is free when this returns. */
@@ -742,7 +807,7 @@ gst_mjpeg_http_gate_free (GstMjpegHttpGate * gate)
   while ((p = g_queue_peek_head (&gate->lingering)))
     close_pending (gate, p);
   free_dead (gate);
-  g_atomic_int_set (&gate->stats->pending_connections, 0);
+  g_atomic_int_add (&gate->stats->pending_connections, -gate->reported_pending);
   if (gate->poll_source) {
     g_source_destroy (gate->poll_source);
     g_source_unref (gate->poll_source);

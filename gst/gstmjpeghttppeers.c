@@ -15,6 +15,10 @@
  * Threads: the server thread only; no lock. Time is passed in, so the
  * arithmetic is tested without waiting.
  *
+ * An IPv6 peer is its /64: one host commonly has a whole /64 to pick
+ * addresses from, and would otherwise count as billions of peers. An
+ * IPv4-mapped IPv6 address (a dual-stack socket) is its IPv4 address.
+ *
  * An address is forgotten once it holds nothing and its bucket is full
  * again; the table never holds more than MAX_ADDRESSES, so a peer that
  * spreads itself over many addresses cannot make it grow without bound.
@@ -64,7 +68,11 @@ key_equal (gconstpointer a, gconstpointer b)
 void
 gst_mjpeg_http_peer_key_init (GstMjpegHttpPeerKey * key, GSocketAddress * addr)
 {
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xff, 0xff
+  };
   GInetAddress *inet;
+  const guint8 *bytes;
   gsize size;
 
   memset (key, 0, sizeof (*key));
@@ -72,10 +80,34 @@ gst_mjpeg_http_peer_key_init (GstMjpegHttpPeerKey * key, GSocketAddress * addr)
     return;
   inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr));
   size = g_inet_address_get_native_size (inet);
-  if (size != 4 && size != 16)
-    return;
-  key->family = size == 4 ? 4 : 6;
-  memcpy (key->bytes, g_inet_address_to_bytes (inet), size);
+  bytes = g_inet_address_to_bytes (inet);
+  if (size == 4) {
+    key->family = 4;
+    memcpy (key->bytes, bytes, 4);
+  } else if (size == 16 && !memcmp (bytes, v4_mapped, sizeof (v4_mapped))) {
+    key->family = 4;
+    memcpy (key->bytes, bytes + 12, 4);
+  } else if (size == 16) {
+    key->family = 6;
+    memcpy (key->bytes, bytes, 8);
+  }
+}
+
+/* "address:port" of a peer, as signals and logs name it. Transfer full. */
+gchar *
+gst_mjpeg_http_peer_describe (GSocketAddress * addr)
+{
+  GInetSocketAddress *inet;
+  gchar *ip, *desc;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (addr))
+    return g_strdup ("unknown peer");
+
+  inet = G_INET_SOCKET_ADDRESS (addr);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  desc = g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (inet));
+  g_free (ip);
+  return desc;
 }
 
 GstMjpegHttpPeers *
@@ -199,9 +231,9 @@ gst_mjpeg_http_peers_remove_pending (GstMjpegHttpPeers * peers,
   maybe_forget (peers, peer);
 }
 
-/* The address with the most connections whose request is not complete;
- * FALSE if there is none. */
-gboolean
+/* The address with the most connections whose request is not complete,
+ * and how many it has; 0 if there is none. */
+guint
 gst_mjpeg_http_peers_get_busiest (GstMjpegHttpPeers * peers,
     GstMjpegHttpPeerKey * key)
 {
@@ -214,9 +246,9 @@ gst_mjpeg_http_peers_get_busiest (GstMjpegHttpPeers * peers,
       busiest = peer;
   }
   if (!busiest)
-    return FALSE;
+    return 0;
   *key = busiest->key;
-  return TRUE;
+  return busiest->pending;
 }
 
 /* A stream slot for @key, within @max_total slots in all and
@@ -230,10 +262,8 @@ gst_mjpeg_http_peers_acquire_stream (GstMjpegHttpPeers * peers,
   if (max_total > 0 && peers->streams >= max_total)
     return GST_MJPEG_HTTP_STREAM_TOO_MANY_CLIENTS;
   peer = lookup (peers, key, g_get_monotonic_time ());
-  if (max_per_address > 0 && peer->streams >= max_per_address) {
-    maybe_forget (peers, peer);
+  if (max_per_address > 0 && peer->streams >= max_per_address)
     return GST_MJPEG_HTTP_STREAM_TOO_MANY_FROM_ADDRESS;
-  }
   peer->streams++;
   peers->streams++;
   return GST_MJPEG_HTTP_STREAM_GRANTED;

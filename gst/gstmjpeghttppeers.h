@@ -14,7 +14,7 @@
 
 G_BEGIN_DECLS
 
-/* A peer's IP address, without its port. */
+/* A peer: its IPv4 address, or its IPv6 /64, without the port. */
 typedef struct
 {
   guint8 family;                /* 4 or 6; 0 for an address of another kind */
@@ -33,6 +33,8 @@ typedef struct _GstMjpegHttpPeers GstMjpegHttpPeers;
 void                gst_mjpeg_http_peer_key_init (GstMjpegHttpPeerKey * key,
                                                   GSocketAddress * addr);
 
+gchar *             gst_mjpeg_http_peer_describe (GSocketAddress * addr);
+
 GstMjpegHttpPeers * gst_mjpeg_http_peers_new (void);
 
 void                gst_mjpeg_http_peers_free (GstMjpegHttpPeers * peers);
@@ -47,7 +49,7 @@ void                gst_mjpeg_http_peers_add_pending (GstMjpegHttpPeers * peers,
 void                gst_mjpeg_http_peers_remove_pending (GstMjpegHttpPeers * peers,
                                                          const GstMjpegHttpPeerKey * key);
 
-gboolean            gst_mjpeg_http_peers_get_busiest (GstMjpegHttpPeers * peers,
+guint               gst_mjpeg_http_peers_get_busiest (GstMjpegHttpPeers * peers,
                                                       GstMjpegHttpPeerKey * key);
 
 GstMjpegHttpStreamGrant gst_mjpeg_http_peers_acquire_stream (GstMjpegHttpPeers * peers,

@@ -18,9 +18,16 @@
  * duplicate Host or Content-Length, Content-Length with Transfer-Encoding,
  * whitespace before a colon, folded lines, control characters.
  *
+ * What passes must also pass libsoup 3.2's own checks (its request-line
+ * parser, its URI parser on "http://" Host path, its refusal of ".."
+ * segments after decoding): the fuzzer asserts that libsoup accepts every
+ * head this parser accepts.
+ *
  * Lines may end in CRLF or in a bare LF (hand-typed requests); a CR anywhere
  * else is refused. A line is judged as soon as it is complete, so a bad
  * request is answered without waiting for the end of its head.
+ *
+ * Threads: none of its own; called on the server thread (and by the fuzzer).
  */
 
 #include "gstmjpeghttprequest.h"
@@ -43,10 +50,75 @@ is_value_char (guchar c)
   return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
+/* host [":" port], host a name, an IPv4 address or a bracketed IPv6
+ * address, port 1-5 digits up to 65535: what GLib's URI parser takes. */
 static gboolean
-is_host_char (guchar c)
+is_authority (const gchar * a, gsize len)
 {
-  return g_ascii_isalnum (c) || (c != 0 && strchr (".-_:[]~%", c));
+  const gchar *end = a + len, *host_end;
+  gsize i;
+
+  if (len == 0)
+    return FALSE;
+  if (a[0] == '[') {
+    gchar literal[64];
+    const gchar *close = memchr (a, ']', len);
+
+    if (!close || (gsize) (close - a - 1) >= sizeof (literal))
+      return FALSE;
+    memcpy (literal, a + 1, close - a - 1);
+    literal[close - a - 1] = '\0';
+    /* no zone index: GLib takes "%anything" after an address */
+    if (strspn (literal, "0123456789abcdefABCDEF:.") != strlen (literal)
+        || !strchr (literal, ':') || !g_hostname_is_ip_address (literal))
+      return FALSE;
+    host_end = close + 1;
+  } else {
+    for (host_end = a; host_end < end && *host_end != ':'; host_end++) {
+      if (!g_ascii_isalnum (*host_end) && !strchr (".-_~", *host_end))
+        return FALSE;
+    }
+    if (host_end == a)
+      return FALSE;
+  }
+  if (host_end == end)
+    return TRUE;
+  if (*host_end != ':' || end - host_end < 2 || end - host_end > 6)
+    return FALSE;
+  for (i = 1; host_end + i < end; i++) {
+    if (!g_ascii_isdigit (host_end[i]))
+      return FALSE;
+  }
+  return g_ascii_strtoull (host_end + 1, NULL, 10) <= 65535;
+}
+
+/* Percent escapes are two hex digits; in the path none may be %00, and once
+ * decoded it may not climb with ".." (libsoup refuses both). */
+static gboolean
+is_escaped_well (const gchar * s, gsize len, gboolean path)
+{
+  gchar decoded[GST_MJPEG_HTTP_REQUEST_LINE_MAX + 1];
+  gsize i, n = 0;
+
+  for (i = 0; i < len; i++) {
+    gchar c = s[i];
+
+    if (c == '%') {
+      if (i + 2 >= len || !g_ascii_isxdigit (s[i + 1])
+          || !g_ascii_isxdigit (s[i + 2]))
+        return FALSE;
+      c = (g_ascii_xdigit_value (s[i + 1]) << 4)
+          | g_ascii_xdigit_value (s[i + 2]);
+      i += 2;
+      if (c == '\0' && path)
+        return FALSE;
+    }
+    decoded[n++] = c;
+  }
+  decoded[n] = '\0';
+  if (!path)
+    return TRUE;
+  return !strstr (decoded, "/../") && !g_str_has_suffix (decoded, "/..");
 }
 
 static gboolean
@@ -116,25 +188,28 @@ parse_target (GstMjpegHttpRequest * req, const gchar * t, gsize len)
           "The request target has a character that is not allowed.");
   }
 
-  if (len >= 7 && !g_ascii_strncasecmp (t, "http://", 7))
-    path = t + 7;
-  else if (len >= 8 && !g_ascii_strncasecmp (t, "https://", 8))
-    path = t + 8;
-  if (path != t) {
-    const gchar *slash = memchr (path, '/', t + len - path);
+  if (len >= 7 && !g_ascii_strncasecmp (t, "http://", 7)) {
+    const gchar *authority = t + 7;
+    const gchar *slash = memchr (authority, '/', t + len - authority);
+    gsize alen = (slash ? slash : t + len) - authority;
 
-    if (slash == path)
+    if (!is_authority (authority, alen))
       return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
-          "The request target has no host.");
+          "The request target's host is malformed.");
     path = slash ? slash : "/";
     len = slash ? (gsize) (t + len - slash) : 1;
   } else if (t[0] != '/') {
     return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
-        "The request target must start with /.");
+        "The request target must start with / (https:// is not served on "
+        "this port).");
   }
 
   q = memchr (path, '?', len);
   plen = q ? (gsize) (q - path) : len;
+  if (!is_escaped_well (path, plen, TRUE)
+      || (q && !is_escaped_well (q + 1, len - plen - 1, FALSE)))
+    return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        "The request target has a bad %-escape or a \"..\" segment.");
   memcpy (req->path, path, plen);
   req->path[plen] = '\0';
   if (q)
@@ -174,11 +249,11 @@ parse_request_line (GstMjpegHttpRequest * req, const gchar * line, gsize len)
       || version[6] != '.' || !g_ascii_isdigit (version[7]))
     return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
         "The request line's HTTP version is malformed.");
-  if (version[5] != '1')
+  /* RFC 9110 would take a later 1.x as 1.1; libsoup 3.2 refuses it */
+  if (version[5] != '1' || version[7] > '1')
     return fail (req, GST_MJPEG_HTTP_PARSE_VERSION_NOT_SUPPORTED,
         "Only HTTP/1.0 and HTTP/1.1 are supported.");
-  /* a later 1.x is understood as 1.1, as RFC 9110 says */
-  req->http_minor = version[7] == '0' ? 0 : 1;
+  req->http_minor = version[7] - '0';
 
   res = parse_target (req, sp1 + 1, sp2 - (sp1 + 1));
   if (res != GST_MJPEG_HTTP_PARSE_COMPLETE)
@@ -238,14 +313,9 @@ parse_header_line (GstMjpegHttpRequest * req, SeenHeaders * seen,
     if (++seen->hosts > 1)
       return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
           "The request has more than one Host header.");
-    if (v == vend)
+    if (!is_authority (v, vend - v))
       return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
-          "The Host header is empty.");
-    for (i = 0; v + i < vend; i++) {
-      if (!is_host_char (v[i]))
-        return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
-            "The Host header is malformed.");
-    }
+          "The Host header is empty or malformed.");
   } else if (span_equal (line, nlen, "Content-Length")) {
     if (++seen->content_lengths > 1)
       return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
@@ -298,7 +368,9 @@ check_partial_request_line (GstMjpegHttpRequest * req, const gchar * line,
 {
   gsize i;
 
-  if (len > GST_MJPEG_HTTP_REQUEST_LINE_MAX)
+  /* its CR may be in, its LF not yet */
+  if (len - (len > 0 && line[len - 1] == '\r') >
+      GST_MJPEG_HTTP_REQUEST_LINE_MAX)
     return fail (req, GST_MJPEG_HTTP_PARSE_URI_TOO_LONG,
         "The request line is too long.");
   for (i = 0; i < len && line[i] != ' '; i++) {
@@ -367,7 +439,8 @@ gst_mjpeg_http_request_parse (const gchar * data, gsize len,
             "The request line is too long.");
       res = parse_request_line (req, line, line_len);
     } else if (end > GST_MJPEG_HTTP_REQUEST_HEAD_MAX
-        || n_lines > GST_MJPEG_HTTP_REQUEST_HEADERS_MAX) {
+        || (line_len > 0 && n_lines > GST_MJPEG_HTTP_REQUEST_HEADERS_MAX)) {
+      /* n_lines counts the request line: this is header line n_lines */
       return fail (req, GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE,
           "The request's headers are too large.");
     } else if (line_len == 0) {

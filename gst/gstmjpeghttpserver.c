@@ -25,6 +25,11 @@
  *  - _stop() from the server thread itself (a callback's handler stops the
  *    element) cannot join: it closes the port, quits the loop and lets the
  *    thread tear down and free the server when the handler returns.
+ *  - _stop() from another thread holds the element's (and the pipeline's)
+ *    state lock while it joins: the clients the teardown removes are told
+ *    of (client_removed, STOPPED) after the join, on that thread, so that a
+ *    handler that changes the state does not wait for a lock held by the
+ *    thread that waits for it.
  *
  * Locks: @lock guards the fields under "under lock". The fields under
  * "server thread only" belong to the server thread. No lock is held while
@@ -106,6 +111,8 @@ struct _GstMjpegHttpServer
   GList *snapshot_waiters;
   GSource *idle_source;
   gboolean idle;
+  /* the teardown's removals, told of once it is over */
+  GPtrArray *stopped_peers;
 };
 
 typedef struct
@@ -181,7 +188,7 @@ gst_mjpeg_http_server_activity (GstMjpegHttpServer * server,
     return;
 
   server->idle = FALSE;
-  peer = gst_mjpeg_http_describe_address
+  peer = gst_mjpeg_http_peer_describe
       (soup_server_message_get_remote_address (msg));
   GST_DEBUG ("woken by %s asking for %s", peer, path);
   server->callbacks.wake (peer, path, server->user_data);
@@ -211,6 +218,11 @@ gst_mjpeg_http_server_client_removed (GstMjpegHttpClient * client,
   gst_mjpeg_http_stats_count_removal (server->stats, status);
   gst_mjpeg_http_peers_release_stream (server->peers,
       gst_mjpeg_http_client_get_peer (client));
+  if (status == GST_MJPEG_HTTP_SINK_CLIENT_STATUS_STOPPED) {
+    g_ptr_array_add (server->stopped_peers,
+        g_strdup (gst_mjpeg_http_client_get_description (client)));
+    return;
+  }
   server->callbacks.client_removed (gst_mjpeg_http_client_get_description
       (client), status, server->user_data);
   gst_mjpeg_http_server_update_idle (server);
@@ -570,8 +582,27 @@ gst_mjpeg_http_server_handle_stream (GstMjpegHttpServer * server,
       G_CALLBACK (gst_mjpeg_http_server_stream_not_started), server);
 }
 
-/* Static and the same for every request until the server restarts: a
- * browser that reloads revalidates it and gets 304 without the page. */
+/* If-None-Match: "*" or a list of entity tags, compared weakly (RFC 9110
+ * 13.1.2): W/"x" matches "x". */
+static gboolean
+etag_matches (const gchar * if_none_match, const gchar * etag)
+{
+  gchar **tags = g_strsplit (if_none_match, ",", -1), **t;
+  gboolean match = FALSE;
+
+  for (t = tags; *t && !match; t++) {
+    const gchar *tag = g_strstrip (*t);
+
+    if (g_str_has_prefix (tag, "W/"))
+      tag += 2;
+    match = !strcmp (tag, "*") || !strcmp (tag, etag);
+  }
+  g_strfreev (tags);
+  return match;
+}
+
+/* Static: its ETag is a hash of its content, so a browser that reloads
+ * revalidates it and gets 304 without the page. */
 static void
 gst_mjpeg_http_server_answer_viewer (GstMjpegHttpServer * server,
     SoupServerMessage * msg, const GstMjpegHttpRequest * req)
@@ -582,8 +613,7 @@ gst_mjpeg_http_server_answer_viewer (GstMjpegHttpServer * server,
   soup_message_headers_replace (hdrs, "Cache-Control", "no-cache");
   soup_message_headers_remove (hdrs, "Pragma");
   soup_message_headers_replace (hdrs, "ETag", server->viewer_etag);
-  if (!strcmp (req->if_none_match, server->viewer_etag)
-      || !strcmp (req->if_none_match, "*")) {
+  if (etag_matches (req->if_none_match, server->viewer_etag)) {
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
     return;
   }
@@ -755,6 +785,18 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
 }
 
 static void
+gst_mjpeg_http_server_tell_stopped (GstMjpegHttpServer * server)
+{
+  guint i;
+
+  for (i = 0; i < server->stopped_peers->len; i++)
+    server->callbacks.client_removed (g_ptr_array_index
+        (server->stopped_peers, i), GST_MJPEG_HTTP_SINK_CLIENT_STATUS_STOPPED,
+        server->user_data);
+  g_ptr_array_set_size (server->stopped_peers, 0);
+}
+
+static void
 gst_mjpeg_http_server_free (GstMjpegHttpServer * server)
 {
   /* sources still attached (libsoup's) hold connections, and connections
@@ -772,6 +814,7 @@ gst_mjpeg_http_server_free (GstMjpegHttpServer * server)
   g_free ((gchar *) server->gate_config.snapshot_path);
   g_clear_pointer (&server->viewer_page, g_bytes_unref);
   g_free (server->viewer_etag);
+  g_ptr_array_unref (server->stopped_peers);
   if (server->user_data_free)
     server->user_data_free (server->user_data);
   g_free (server);
@@ -823,6 +866,8 @@ gst_mjpeg_http_server_thread (gpointer user_data)
   detached = server->detached;
   g_mutex_unlock (&server->lock);
   if (detached) {
+    /* nobody waits for this thread: its own handlers may be told here */
+    gst_mjpeg_http_server_tell_stopped (server);
     g_thread_unref (server->thread);
     gst_mjpeg_http_server_free (server);
   }
@@ -856,6 +901,7 @@ gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
   server->user_data = user_data;
   server->user_data_free = user_data_free;
   server->peers = gst_mjpeg_http_peers_new ();
+  server->stopped_peers = g_ptr_array_new_with_free_func (g_free);
   gst_mjpeg_http_server_make_viewer_page (server);
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
@@ -899,9 +945,10 @@ gst_mjpeg_http_server_get_port (GstMjpegHttpServer * server)
   return server->port;
 }
 
-/* Drops every client (STOPPED), closes the listening socket and frees
- * @server. From the server thread itself, only the listening socket is
- * closed at once; the rest follows when the current callback returns. */
+/* Drops every client, closes the listening socket, frees @server, and then
+ * tells of each client (client_removed, STOPPED) on the calling thread.
+ * From the server thread itself, only the listening socket is closed at
+ * once; the rest follows when the current callback returns. */
 void
 gst_mjpeg_http_server_stop (GstMjpegHttpServer * server)
 {
@@ -917,5 +964,6 @@ gst_mjpeg_http_server_stop (GstMjpegHttpServer * server)
 
   g_main_loop_quit (server->loop);
   g_thread_join (server->thread);
+  gst_mjpeg_http_server_tell_stopped (server);
   gst_mjpeg_http_server_free (server);
 }

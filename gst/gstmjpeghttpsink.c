@@ -157,6 +157,9 @@ struct _GstMjpegHttpSink
   /* created and freed by change_state only; the pointer is read under
    * GST_OBJECT_LOCK elsewhere */
   GstMjpegHttpServer *server;
+  /* the listening settings are taken (NULL to READY) until READY to NULL,
+   * under GST_OBJECT_LOCK */
+  gboolean listening_taken;
   /* atomic, outlives the server */
   GstMjpegHttpStats stats;
   guint64 frame_number;
@@ -271,7 +274,7 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * another state is refused with a warning on the bus.
    */
   properties[PROP_ADDRESS] = g_param_spec_string ("address", "Address",
-      "Address to listen on (0.0.0.0: every IPv4 interface)",
+      "Address to listen on (0.0.0.0: every IPv4 interface; NULL state only)",
       DEFAULT_ADDRESS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -281,7 +284,8 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * #GstMjpegHttpSink:current-port once the element is READY.
    */
   properties[PROP_PORT] = g_param_spec_int ("port", "Port",
-      "TCP port to listen on (0 = any free port, see current-port)",
+      "TCP port to listen on (0 = any free port, see current-port; NULL "
+      "state only)",
       0, G_MAXUINT16, DEFAULT_PORT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -326,7 +330,8 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    */
   properties[PROP_LISTEN_BACKLOG] = g_param_spec_uint ("listen-backlog",
       "Listen backlog",
-      "Connections queued by the kernel before they are accepted (1-65535)",
+      "Connections queued by the kernel before they are accepted (1-65535; "
+      "NULL state only)",
       1, G_MAXUINT16, DEFAULT_LISTEN_BACKLOG,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
@@ -336,8 +341,8 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * The path of the viewer page.
    */
   properties[PROP_VIEWER_PATH] = g_param_spec_string ("viewer-path",
-      "Viewer path", "URL path of the viewer page (starts with /)",
-      DEFAULT_VIEWER_PATH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+      "Viewer path", "URL path of the viewer page (starts with /; NULL state "
+      "only)", DEFAULT_VIEWER_PATH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstMjpegHttpSink:stream-path:
@@ -345,8 +350,8 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * The path of the MJPEG stream.
    */
   properties[PROP_STREAM_PATH] = g_param_spec_string ("stream-path",
-      "Stream path", "URL path of the MJPEG stream (starts with /)",
-      DEFAULT_STREAM_PATH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+      "Stream path", "URL path of the MJPEG stream (starts with /; NULL state "
+      "only)", DEFAULT_STREAM_PATH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstMjpegHttpSink:snapshot-path:
@@ -355,7 +360,7 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    */
   properties[PROP_SNAPSHOT_PATH] = g_param_spec_string ("snapshot-path",
       "Snapshot path", "URL path of the newest frame as one JPEG "
-      "(starts with /)", DEFAULT_SNAPSHOT_PATH,
+      "(starts with /; NULL state only)", DEFAULT_SNAPSHOT_PATH,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -406,9 +411,10 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    *
    * How many stream clients one IP address may have at once, so that one
    * peer cannot take every slot of #GstMjpegHttpSink:max-clients; the one
-   * past the bound gets `503` with `Retry-After`. 0 means no limit. Behind
-   * a reverse proxy every viewer has the proxy's address: raise it or set
-   * 0 there.
+   * past the bound gets `503` with `Retry-After`. 0 means no limit. An
+   * IPv6 peer is its /64. Behind a reverse proxy every viewer has the
+   * proxy's address: set 0 there, and let the proxy limit. A lower limit
+   * applies to new streams; those already open stay.
    */
   properties[PROP_MAX_CLIENTS_PER_ADDRESS] =
       g_param_spec_uint ("max-clients-per-address", "Max clients per address",
@@ -421,7 +427,8 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    *
    * Seconds a new connection has to send its complete request head; past
    * it, it gets `408 Request Timeout` and is closed (slow-loris attacks,
-   * port scanners, clients that speak another protocol).
+   * port scanners, clients that speak another protocol). A change applies
+   * to every connection still waiting, counted from its start.
    */
   properties[PROP_HEADER_TIMEOUT] = g_param_spec_uint ("header-timeout",
       "Header timeout",
@@ -435,7 +442,8 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * How many connections may be open at once without a complete request.
    * Past it, the oldest such connection of the address that holds the most
    * is closed, so that half-open connections never keep viewers out. 0
-   * means no limit.
+   * means no limit. A lower limit is reached by new connections, not by
+   * closing those already there.
    */
   properties[PROP_MAX_PENDING_CONNECTIONS] =
       g_param_spec_uint ("max-pending-connections", "Max pending connections",
@@ -446,26 +454,28 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
   /**
    * GstMjpegHttpSink:request-rate:
    *
-   * Short requests (snapshot, viewer page, anything but a stream that
-   * opens) one IP address may make per second, on average; past it, and
-   * past #GstMjpegHttpSink:request-burst, it gets `429 Too Many Requests`
-   * with `Retry-After`. 0 means no limit.
+   * Requests one IP address may make per second, on average: snapshots,
+   * the viewer page, and opening a stream (a stream that is open makes no
+   * more requests). Past it, and past #GstMjpegHttpSink:request-burst, it
+   * gets `429 Too Many Requests` with `Retry-After`. 0 means no limit.
+   * Behind a reverse proxy every viewer has the proxy's address: set 0
+   * there, and let the proxy limit.
    */
   properties[PROP_REQUEST_RATE] = g_param_spec_uint ("request-rate",
       "Request rate",
-      "Short requests per second one IP address may make (0 = no limit)",
+      "Requests per second one IP address may make (0 = no limit)",
       0, G_MAXUINT, DEFAULT_REQUEST_RATE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
    * GstMjpegHttpSink:request-burst:
    *
-   * Short requests one IP address may make at once before
+   * Requests one IP address may make at once before
    * #GstMjpegHttpSink:request-rate applies.
    */
   properties[PROP_REQUEST_BURST] = g_param_spec_uint ("request-burst",
       "Request burst",
-      "Short requests one IP address may make at once (1-65535)",
+      "Requests one IP address may make at once (1-65535)",
       1, G_MAXUINT16, DEFAULT_REQUEST_BURST,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
@@ -564,13 +574,21 @@ gst_mjpeg_http_sink_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-/* A path property must be absolute; anything else would never match. */
+/* A path property must be what a request line can carry as it is:
+ * absolute, visible ASCII, no query or fragment; anything else would never
+ * match. */
 static gboolean
 path_is_valid (const GValue * value)
 {
-  const gchar *path = g_value_get_string (value);
+  const gchar *path = g_value_get_string (value), *c;
 
-  return path && path[0] == '/';
+  if (!path || path[0] != '/')
+    return FALSE;
+  for (c = path; *c; c++) {
+    if (*c <= 0x20 || *c >= 0x7f || *c == '?' || *c == '#' || *c == '%')
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* What the server is told of, under GST_OBJECT_LOCK. */
@@ -582,7 +600,8 @@ gst_mjpeg_http_sink_get_limits_locked (GstMjpegHttpSink * sink,
   limits->max_clients_per_address = sink->max_clients_per_address;
   limits->max_pending = sink->max_pending_connections;
   limits->header_timeout_ms = sink->header_timeout * 1000;
-  limits->timeout_us = sink->timeout / GST_USECOND;
+  /* rounded up: a timeout of a few ns is not "never" */
+  limits->timeout_us = (sink->timeout + GST_USECOND - 1) / GST_USECOND;
   limits->request_rate = sink->request_rate;
   limits->request_burst = sink->request_burst;
   limits->idle_timeout_ms = sink->idle_timeout * 1000;
@@ -606,7 +625,7 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
     case PROP_VIEWER_PATH:
     case PROP_STREAM_PATH:
     case PROP_SNAPSHOT_PATH:
-      if (state != GST_STATE_NULL || sink->server)
+      if (sink->listening_taken)
         goto not_in_null;
       break;
     default:
@@ -697,8 +716,9 @@ not_in_null:
 bad_path:
   {
     GST_OBJECT_UNLOCK (sink);
-    g_warning ("mjpeghttpsink: %s must start with '/', not \"%s\"; it keeps "
-        "its value", pspec->name, g_value_get_string (value) ?
+    g_warning ("mjpeghttpsink: %s must start with '/' and hold only visible "
+        "ASCII without '?', '#' or '%%', not \"%s\"; it keeps its value",
+        pspec->name, g_value_get_string (value) ?
         g_value_get_string (value) : "(null)");
     return;
   }
@@ -979,6 +999,7 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   guint port;
 
   GST_OBJECT_LOCK (sink);
+  sink->listening_taken = TRUE;
   config.address = g_strdup (sink->address);
   config.port = sink->port;
   config.listen_backlog = sink->listen_backlog;
@@ -1000,6 +1021,9 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   GST_OBJECT_LOCK (sink);
   sink->server = server;
   sink->current_port = port;
+  /* a limit set while the server started was not passed on yet */
+  gst_mjpeg_http_sink_get_limits_locked (sink, &limits);
+  gst_mjpeg_http_server_set_limits (server, &limits);
   /* frame numbers only grow while the server runs, also across idle READY:
    * clients compare them to skip what they already have */
   sink->frame_number = 0;
@@ -1050,6 +1074,9 @@ start_failed:
     g_free ((gchar *) config.viewer_path);
     g_free ((gchar *) config.stream_path);
     g_free ((gchar *) config.snapshot_path);
+    GST_OBJECT_LOCK (sink);
+    sink->listening_taken = FALSE;
+    GST_OBJECT_UNLOCK (sink);
     return FALSE;
   }
 }
@@ -1071,6 +1098,7 @@ gst_mjpeg_http_sink_stop_server (GstMjpegHttpSink * sink)
   GST_OBJECT_LOCK (sink);
   gst_clear_object (&sink->pipeline);
   sink->idled_to = GST_STATE_VOID_PENDING;
+  sink->listening_taken = FALSE;
   GST_OBJECT_UNLOCK (sink);
 
   if (server)

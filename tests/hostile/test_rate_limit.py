@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """hostile-rate-limit: an address past its request rate gets 429 with
-Retry-After; another address, and the stream, are unaffected.
+Retry-After, for opening a stream too; another address, and a stream that
+is already open, are unaffected.
 
     test_rate_limit.py
 
 With request-rate=2 request-burst=2: 127.0.0.5 asks for / four times in a
 row (well within a second, so its bucket refills by a small fraction of a
 request): two answers 200, then 429 with Retry-After, also for /snapshot.
-127.0.0.6 then gets / and /snapshot at once, 127.0.0.5 still gets a stream
-(a GET of the stream is not a short request), and after Retry-After seconds
+127.0.0.6 then gets / and /snapshot at once; 127.0.0.5 may not open a stream
+either, but the one it opened before goes on; after Retry-After seconds
 127.0.0.5 is answered 200 again.
 """
 
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hostile import open_stream, request, sink, wait_port  # noqa: E402
 from mjpegtest import Program, check, jpeg_size, log, run  # noqa: E402
 
-LIMITED, OTHER = "127.0.0.5", "127.0.0.6"
+LIMITED, OTHER, FIRST = "127.0.0.5", "127.0.0.6", "127.0.0.7"
 
 
 def check_refused(port, path):
@@ -47,25 +48,29 @@ def test():
     with Program(sink("request-rate=2", "request-burst=2")) as server:
         port = wait_port(server)
         # a first frame exists before the snapshots are asked for
-        stream = open_stream(port, OTHER)
+        stream = open_stream(port, FIRST)
         stream.read_part()
         stream.close()
 
-        statuses = [request(port, "/", LIMITED)[0] for _ in range(2)]
-        check(statuses == [200, 200], f"the first two GET / from {LIMITED}: "
+        watching = open_stream(port, LIMITED)
+        watching.read_part()
+        statuses = [request(port, "/", LIMITED)[0]]
+        check(statuses == [200], f"the second request from {LIMITED}: "
               f"{statuses}, expected 200 (request-burst=2)")
         log(f"ok: the burst of two from {LIMITED} is served")
         retry = check_refused(port, "/")
         retry = max(retry, check_refused(port, "/snapshot"))
+        retry = max(retry, check_refused(port, "/stream"))
 
         check_served(port, "/", OTHER)
         check_served(port, "/snapshot", OTHER)
 
-        stream = open_stream(port, LIMITED)
-        part = stream.read_part()
-        stream.close()
-        log(f"ok: a stream from {LIMITED} is not rate-limited (frame "
-            f"{part.number})")
+        before = watching.read_part().number
+        after = watching.read_part().number
+        watching.close()
+        check(after > before, "the open stream stopped")
+        log(f"ok: the stream {LIMITED} opened before goes on (frames "
+            f"{before}, {after})")
 
         time.sleep(retry)
         check_served(port, "/", LIMITED)

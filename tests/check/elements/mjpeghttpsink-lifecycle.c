@@ -112,8 +112,10 @@ GST_START_TEST (test_listening_properties_only_in_null)
   g_free (path);
   fail_unless_equals_int (status_of (app.port, "/elsewhere"), 404);
 
-  /* in NULL it is taken, and the next start uses it */
+  /* in NULL it is taken, and the next start uses it; a path no request
+   * line can carry is refused */
   gst_element_set_state (app.pipeline, GST_STATE_NULL);
+  ASSERT_WARNING (g_object_set (app.sink, "viewer-path", "/a b", NULL));
   g_object_set (app.sink, "stream-path", "/elsewhere", NULL);
   g_object_get (app.sink, "stream-path", &path, NULL);
   fail_unless_equals_string (path, "/elsewhere");
@@ -241,6 +243,66 @@ GST_END_TEST;
 GST_START_TEST (test_stop_from_client_added)
 {
   check_stop_from ("client-added");
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  App *app;
+  gint removed;                 /* atomic */
+  gint stopped;                 /* atomic */
+} PauseOnLeave;
+
+/* "pause when the last viewer leaves": a handler that changes the state */
+static void
+on_removed_pause (GstElement * sink, const gchar * peer, gint status,
+    PauseOnLeave * p)
+{
+  gst_element_set_state (p->app->pipeline, GST_STATE_PAUSED);
+  g_atomic_int_inc (&p->removed);
+}
+
+static gpointer
+stop_app (gpointer user_data)
+{
+  PauseOnLeave *p = user_data;
+
+  gst_element_set_state (p->app->pipeline, GST_STATE_NULL);
+  g_atomic_int_set (&p->stopped, 1);
+  return NULL;
+}
+
+/* The application stops the pipeline while a viewer is connected: the
+ * viewer's client-removed comes, and its handler may change the state
+ * without waiting for the lock the stopping thread holds. */
+GST_START_TEST (test_handler_changes_state_while_app_stops)
+{
+  PauseOnLeave p = { NULL, 0, 0 };
+  App app;
+  TestClient *c;
+  GThread *thread;
+  gint64 end;
+
+  app_start (&app, "");
+  p.app = &app;
+  g_signal_connect (app.sink, "client-removed", G_CALLBACK (on_removed_pause),
+      &p);
+  c = test_client_get (app.port, "/stream", 0);
+  test_client_open_stream (c);
+
+  thread = g_thread_new ("stop", stop_app, &p);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!g_atomic_int_get (&p.stopped) && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  fail_unless (g_atomic_int_get (&p.stopped), "stopping the pipeline did "
+      "not return in 10 s: deadlock with the client-removed handler");
+  g_thread_join (thread);
+  fail_unless_equals_int (g_atomic_int_get (&p.removed), 1);
+
+  test_client_free (c);
+  g_signal_handlers_disconnect_by_data (app.sink, &p);
+  app_stop (&app);
 }
 
 GST_END_TEST;
@@ -413,6 +475,7 @@ mjpeghttpsink_lifecycle_suite (void)
   tcase_add_test (tc, test_limits_apply_while_playing);
   tcase_add_test (tc, test_stop_from_client_removed);
   tcase_add_test (tc, test_stop_from_client_added);
+  tcase_add_test (tc, test_handler_changes_state_while_app_stops);
   tcase_add_test (tc, test_parent_failure_frees_port);
   tcase_add_test (tc, test_frames_are_released);
   tcase_add_test (tc, test_advance_headers_off);

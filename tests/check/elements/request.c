@@ -116,6 +116,21 @@ GST_START_TEST (test_refusals)
     {"GET / HTTP/1.1\r\nX-a\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
     {"GET /stream?advance_headers=2 HTTP/1.1\r\n",
         GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
+    /* what libsoup 3.2 would refuse on its own */
+    {"GET / HTTP/1.2\r\n", GST_MJPEG_HTTP_PARSE_VERSION_NOT_SUPPORTED, 505},
+    {"GET https://a/ HTTP/1.1\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
+    {"GET http://a:99999/ HTTP/1.1\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        400},
+    {"GET /%zz HTTP/1.1\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
+    {"GET /a%00 HTTP/1.1\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
+    {"GET /a/%2e%2e/b HTTP/1.1\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
+    {"GET /?q=%4 HTTP/1.1\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
+    {"GET / HTTP/1.1\r\nHost: a:\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
+    {"GET / HTTP/1.1\r\nHost: [::1\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+        400},
+    {"GET / HTTP/1.1\r\nHost: [fe80::1%eth0]\r\n",
+        GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
+    {"GET / HTTP/1.1\r\nHost: a@b\r\n", GST_MJPEG_HTTP_PARSE_BAD_REQUEST, 400},
   };
   GstMjpegHttpRequest req;
   guint i;
@@ -152,13 +167,27 @@ GST_START_TEST (test_size_limits)
   fail_unless_equals_int (parse (s->str, &req),
       GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE);
 
-  /* too many header lines, each of them short */
+  /* as many header lines as allowed, then one more */
   g_string_assign (s, "GET / HTTP/1.1\r\nHost: a\r\n");
-  for (i = 0; i < GST_MJPEG_HTTP_REQUEST_HEADERS_MAX; i++)
+  for (i = 1; i < GST_MJPEG_HTTP_REQUEST_HEADERS_MAX; i++)
     g_string_append (s, "X: y\r\n");
+  fail_unless_equals_int (gst_mjpeg_http_request_parse (s->str, s->len,
+          &req), GST_MJPEG_HTTP_PARSE_INCOMPLETE);
   g_string_append (s, "\r\n");
+  fail_unless_equals_int (parse (s->str, &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
+  g_string_insert (s, s->len - 2, "X: y\r\n");
   fail_unless_equals_int (parse (s->str, &req),
       GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE);
+
+  /* a request line of the longest length, its CR come before its LF */
+  g_string_assign (s, "GET /");
+  while (s->len < GST_MJPEG_HTTP_REQUEST_LINE_MAX - strlen (" HTTP/1.1"))
+    g_string_append_c (s, 'a');
+  g_string_append (s, " HTTP/1.1\r");
+  fail_unless_equals_int (parse (s->str, &req),
+      GST_MJPEG_HTTP_PARSE_INCOMPLETE);
+  g_string_append (s, "\nHost: a\r\n\r\n");
+  fail_unless_equals_int (parse (s->str, &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
   g_string_free (s, TRUE);
 }
 
@@ -204,6 +233,24 @@ GST_START_TEST (test_token_bucket)
   for (i = 0; i < 1000; i++)
     fail_unless (gst_mjpeg_http_peers_take_request (peers, &a, t, &retry));
   gst_mjpeg_http_peers_free (peers);
+}
+
+GST_END_TEST;
+
+/* One peer: an IPv4 address, the same seen through a dual-stack socket,
+ * or an IPv6 /64. */
+GST_START_TEST (test_peer_keys)
+{
+  GstMjpegHttpPeerKey a, b;
+
+  key_of (&a, "10.0.0.1");
+  key_of (&b, "::ffff:10.0.0.1");
+  fail_unless (memcmp (&a, &b, sizeof (a)) == 0);
+  key_of (&a, "2001:db8:1:2::1");
+  key_of (&b, "2001:db8:1:2:ffff::7");
+  fail_unless (memcmp (&a, &b, sizeof (a)) == 0);
+  key_of (&b, "2001:db8:1:3::1");
+  fail_if (memcmp (&a, &b, sizeof (a)) == 0);
 }
 
 GST_END_TEST;
@@ -262,6 +309,7 @@ request_suite (void)
   tcase_add_test (tc, test_refusals);
   tcase_add_test (tc, test_size_limits);
   tcase_add_test (tc, test_token_bucket);
+  tcase_add_test (tc, test_peer_keys);
   tcase_add_test (tc, test_stream_slots);
   return s;
 }
