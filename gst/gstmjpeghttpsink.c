@@ -521,7 +521,9 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * A stream client is gone; #GstMjpegHttpSink:num-clients already counts
    * without it. Emitted from the server thread: a handler must not block.
    * It may change properties, and set the pipeline's state, NULL included
-   * (the server then stops once the handler returns).
+   * (the server then stops once the handler returns). With status
+   * `stopped` it is emitted from the thread that stopped the element (READY
+   * to NULL), once the server is gone.
    */
   signals[SIGNAL_CLIENT_REMOVED] = g_signal_new ("client-removed",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
