@@ -28,6 +28,7 @@
 #endif
 
 #include "gstmjpeghttpfanout.h"
+#include "gstmjpeghttpepoll.h"
 
 #include <gst/gst.h>
 
@@ -146,9 +147,8 @@ gst_mjpeg_http_fanout_foreach (GstMjpegHttpFanout * fanout, ClientFunc func)
   gst_mjpeg_http_fanout_free_dead (fanout);
 }
 
-static gboolean
-gst_mjpeg_http_fanout_poll_dispatch (GSource * source, GSourceFunc callback,
-    gpointer user_data)
+static void
+gst_mjpeg_http_fanout_events (gint epoll_fd, gpointer user_data)
 {
   GstMjpegHttpFanout *fanout = user_data;
   struct epoll_event evs[EPOLL_BATCH];
@@ -156,7 +156,7 @@ gst_mjpeg_http_fanout_poll_dispatch (GSource * source, GSourceFunc callback,
   gint n, i;
 
   do {
-    n = epoll_wait (fanout->epoll_fd, evs, EPOLL_BATCH, 0);
+    n = epoll_wait (epoll_fd, evs, EPOLL_BATCH, 0);
     now = g_get_monotonic_time ();
     for (i = 0; i < n; i++) {
       GstMjpegHttpClient *client = evs[i].data.ptr;
@@ -169,12 +169,7 @@ gst_mjpeg_http_fanout_poll_dispatch (GSource * source, GSourceFunc callback,
   } while (n == EPOLL_BATCH);
 
   gst_mjpeg_http_fanout_check_flushed (fanout);
-  return G_SOURCE_CONTINUE;
 }
-
-static GSourceFuncs poll_source_funcs = {
-  NULL, NULL, gst_mjpeg_http_fanout_poll_dispatch, NULL,
-};
 
 static void
 gst_mjpeg_http_fanout_drop_if_stalled (GstMjpegHttpFanout * fanout,
@@ -204,38 +199,22 @@ gst_mjpeg_http_fanout_new (GMainContext * context,
     const GstMjpegHttpFanoutCallbacks * callbacks, gpointer user_data,
     GError ** error)
 {
-  GstMjpegHttpFanout *fanout;
-  gint epoll_fd;
+  GstMjpegHttpFanout *fanout = g_new0 (GstMjpegHttpFanout, 1);
 
-  epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-  if (epoll_fd < 0)
-    goto no_epoll;
-
-  fanout = g_new0 (GstMjpegHttpFanout, 1);
+  fanout->poll_source = gst_mjpeg_http_epoll_source_new (G_PRIORITY_HIGH,
+      gst_mjpeg_http_fanout_events, fanout, &fanout->epoll_fd, error);
+  if (!fanout->poll_source) {
+    g_free (fanout);
+    return NULL;
+  }
   fanout->context = context;
   fanout->callbacks = *callbacks;
   fanout->user_data = user_data;
-  fanout->epoll_fd = epoll_fd;
   fanout->clients = g_ptr_array_new ();
   fanout->dead_clients = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_mjpeg_http_client_free);
-
-  fanout->poll_source = g_source_new (&poll_source_funcs, sizeof (GSource));
-  g_source_set_priority (fanout->poll_source, G_PRIORITY_HIGH);
-  g_source_add_unix_fd (fanout->poll_source, epoll_fd, G_IO_IN);
-  g_source_set_callback (fanout->poll_source, NULL, fanout, NULL);
   g_source_attach (fanout->poll_source, context);
   return fanout;
-
-  /* ERRORS */
-no_epoll:
-  {
-    gint errsv = errno;
-
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-        "epoll_create1 failed: %s", g_strerror (errsv));
-    return NULL;
-  }
 }
 
 /* Every client still there is removed (STOPPED), then freed. */
@@ -251,7 +230,6 @@ gst_mjpeg_http_fanout_free (GstMjpegHttpFanout * fanout)
   gst_mjpeg_http_fanout_set_timeout (fanout, 0);
   g_source_destroy (fanout->poll_source);
   g_source_unref (fanout->poll_source);
-  close (fanout->epoll_fd);
   g_clear_pointer (&fanout->latest, gst_mjpeg_http_frame_unref);
   g_ptr_array_unref (fanout->clients);
   g_ptr_array_unref (fanout->dead_clients);

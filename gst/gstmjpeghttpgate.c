@@ -51,6 +51,7 @@
 #endif
 
 #include "gstmjpeghttpgate.h"
+#include "gstmjpeghttpepoll.h"
 
 #include <gst/gst.h>
 
@@ -421,15 +422,14 @@ judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
   }
 }
 
-static gboolean
-gst_mjpeg_http_gate_poll_dispatch (GSource * source, GSourceFunc callback,
-    gpointer user_data)
+static void
+gst_mjpeg_http_gate_events (gint epoll_fd, gpointer user_data)
 {
   GstMjpegHttpGate *gate = user_data;
   struct epoll_event evs[EVENT_BATCH];
   gint n, i;
 
-  n = epoll_wait (gate->epoll_fd, evs, EVENT_BATCH, 0);
+  n = epoll_wait (epoll_fd, evs, EVENT_BATCH, 0);
   for (i = 0; i < n; i++) {
     Pending *p = evs[i].data.ptr;
 
@@ -442,7 +442,6 @@ gst_mjpeg_http_gate_poll_dispatch (GSource * source, GSourceFunc callback,
   }
   update_deadline (gate);
   free_dead (gate);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -477,10 +476,6 @@ gst_mjpeg_http_gate_deadline_dispatch (GSource * source, GSourceFunc callback,
   free_dead (gate);
   return G_SOURCE_CONTINUE;
 }
-
-static GSourceFuncs poll_source_funcs = {
-  NULL, NULL, gst_mjpeg_http_gate_poll_dispatch, NULL,
-};
 
 static GSourceFuncs deadline_source_funcs = {
   NULL, NULL, gst_mjpeg_http_gate_deadline_dispatch, NULL,
@@ -725,12 +720,10 @@ gst_mjpeg_http_gate_new (const GstMjpegHttpGateConfig * config,
   gate->dead = g_ptr_array_new_with_free_func (g_free);
   gst_mjpeg_http_gate_set_limits (gate, limits);
 
-  gate->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-  if (gate->epoll_fd < 0)
-    goto no_epoll;
-  gate->poll_source = g_source_new (&poll_source_funcs, sizeof (GSource));
-  g_source_add_unix_fd (gate->poll_source, gate->epoll_fd, G_IO_IN);
-  g_source_set_callback (gate->poll_source, NULL, gate, NULL);
+  gate->poll_source = gst_mjpeg_http_epoll_source_new (G_PRIORITY_DEFAULT,
+      gst_mjpeg_http_gate_events, gate, &gate->epoll_fd, error);
+  if (!gate->poll_source)
+    goto failed;
   g_source_attach (gate->poll_source, context);
   gate->deadline_source = g_source_new (&deadline_source_funcs,
       sizeof (GSource));
@@ -743,14 +736,6 @@ gst_mjpeg_http_gate_new (const GstMjpegHttpGateConfig * config,
   return gate;
 
   /* ERRORS */
-no_epoll:
-  {
-    gint errsv = errno;
-
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-        "epoll_create1 failed: %s", g_strerror (errsv));
-    goto failed;
-  }
 failed:
   {
     gst_mjpeg_http_gate_free (gate);
@@ -816,8 +801,6 @@ gst_mjpeg_http_gate_free (GstMjpegHttpGate * gate)
     g_source_destroy (gate->deadline_source);
     g_source_unref (gate->deadline_source);
   }
-  if (gate->epoll_fd >= 0)
-    close (gate->epoll_fd);
   g_ptr_array_unref (gate->dead);
   g_free (gate->viewer_path);
   g_free (gate->stream_path);

@@ -37,6 +37,7 @@ typedef struct
   gboolean answered;
 } GstMjpegHttpTicket;
 
+/* Where to listen and what each path is: fixed while the server runs. */
 typedef struct
 {
   const gchar *address;

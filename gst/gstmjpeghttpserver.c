@@ -889,12 +889,11 @@ gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
     ticket_quark = g_quark_from_static_string ("mjpeghttp-ticket");
 
   server = g_new0 (GstMjpegHttpServer, 1);
-  server->gate_config.address = g_strdup (config->address);
-  server->gate_config.port = config->port;
-  server->gate_config.listen_backlog = config->listen_backlog;
-  server->gate_config.viewer_path = g_strdup (config->viewer_path);
-  server->gate_config.stream_path = g_strdup (config->stream_path);
-  server->gate_config.snapshot_path = g_strdup (config->snapshot_path);
+  server->gate_config = config->listen;
+  server->gate_config.address = g_strdup (config->listen.address);
+  server->gate_config.viewer_path = g_strdup (config->listen.viewer_path);
+  server->gate_config.stream_path = g_strdup (config->listen.stream_path);
+  server->gate_config.snapshot_path = g_strdup (config->listen.snapshot_path);
   server->stats = config->stats;
   server->limits = *limits;
   server->callbacks = *callbacks;

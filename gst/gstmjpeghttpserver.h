@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "gstmjpeghttpframe.h"
+#include "gstmjpeghttpgate.h"
 #include "gstmjpeghttplimits.h"
 #include "gstmjpeghttpstats.h"
 
@@ -23,12 +24,7 @@ typedef struct _GstMjpegHttpServer GstMjpegHttpServer;
 /* What is fixed while the server runs. */
 typedef struct
 {
-  const gchar *address;
-  guint port;
-  guint listen_backlog;
-  const gchar *viewer_path;
-  const gchar *stream_path;
-  const gchar *snapshot_path;
+  GstMjpegHttpGateConfig listen;
   GstMjpegHttpStats *stats;     /* counted into; must outlive the server */
 } GstMjpegHttpServerConfig;
 

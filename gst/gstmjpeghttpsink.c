@@ -1002,12 +1002,12 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
 
   GST_OBJECT_LOCK (sink);
   sink->listening_taken = TRUE;
-  config.address = g_strdup (sink->address);
-  config.port = sink->port;
-  config.listen_backlog = sink->listen_backlog;
-  config.viewer_path = g_strdup (sink->viewer_path);
-  config.stream_path = g_strdup (sink->stream_path);
-  config.snapshot_path = g_strdup (sink->snapshot_path);
+  config.listen.address = g_strdup (sink->address);
+  config.listen.port = sink->port;
+  config.listen.listen_backlog = sink->listen_backlog;
+  config.listen.viewer_path = g_strdup (sink->viewer_path);
+  config.listen.stream_path = g_strdup (sink->stream_path);
+  config.listen.snapshot_path = g_strdup (sink->snapshot_path);
   config.stats = &sink->stats;
   gst_mjpeg_http_sink_get_limits_locked (sink, &limits);
   GST_OBJECT_UNLOCK (sink);
@@ -1032,12 +1032,14 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   GST_OBJECT_UNLOCK (sink);
   g_object_notify_by_pspec (G_OBJECT (sink), properties[PROP_CURRENT_PORT]);
 
-  host = url_host (config.address);
-  url = g_strdup_printf ("http://%s:%u%s", host, port, config.viewer_path);
-  stream_url = g_strdup_printf ("http://%s:%u%s", host, port,
-      config.stream_path);
-  snapshot_url = g_strdup_printf ("http://%s:%u%s", host, port,
-      config.snapshot_path);
+  host = url_host (config.listen.address);
+  url =
+      g_strdup_printf ("http://%s:%u%s", host, port, config.listen.viewer_path);
+  stream_url =
+      g_strdup_printf ("http://%s:%u%s", host, port, config.listen.stream_path);
+  snapshot_url =
+      g_strdup_printf ("http://%s:%u%s", host, port,
+      config.listen.snapshot_path);
   GST_INFO_OBJECT (sink, "serving on %s (stream %s)", url, stream_url);
   gst_element_post_message (GST_ELEMENT (sink),
       gst_message_new_element (GST_OBJECT (sink),
@@ -1045,17 +1047,17 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
               "url", G_TYPE_STRING, url,
               "stream-url", G_TYPE_STRING, stream_url,
               "snapshot-url", G_TYPE_STRING, snapshot_url,
-              "address", G_TYPE_STRING, config.address,
+              "address", G_TYPE_STRING, config.listen.address,
               "port", G_TYPE_INT, (gint) port, NULL)));
   g_free (host);
   g_free (url);
   g_free (stream_url);
   g_free (snapshot_url);
 
-  g_free ((gchar *) config.address);
-  g_free ((gchar *) config.viewer_path);
-  g_free ((gchar *) config.stream_path);
-  g_free ((gchar *) config.snapshot_path);
+  g_free ((gchar *) config.listen.address);
+  g_free ((gchar *) config.listen.viewer_path);
+  g_free ((gchar *) config.listen.stream_path);
+  g_free ((gchar *) config.listen.snapshot_path);
   return TRUE;
 
   /* ERRORS */
@@ -1065,17 +1067,18 @@ start_failed:
       GST_ELEMENT_ERROR (sink, RESOURCE, OPEN_WRITE,
           ("Could not listen on %s port %u: port %u is in use. Choose "
               "another port with port=..., or port=0 for any free port.",
-              config.address, config.port, config.port), ("%s", err->message));
+              config.listen.address, config.listen.port, config.listen.port),
+          ("%s", err->message));
     } else {
       GST_ELEMENT_ERROR (sink, RESOURCE, OPEN_WRITE,
-          ("Could not listen on %s port %u: %s", config.address, config.port,
-              err->message), (NULL));
+          ("Could not listen on %s port %u: %s", config.listen.address,
+              config.listen.port, err->message), (NULL));
     }
     g_error_free (err);
-    g_free ((gchar *) config.address);
-    g_free ((gchar *) config.viewer_path);
-    g_free ((gchar *) config.stream_path);
-    g_free ((gchar *) config.snapshot_path);
+    g_free ((gchar *) config.listen.address);
+    g_free ((gchar *) config.listen.viewer_path);
+    g_free ((gchar *) config.listen.stream_path);
+    g_free ((gchar *) config.listen.snapshot_path);
     GST_OBJECT_LOCK (sink);
     sink->listening_taken = FALSE;
     GST_OBJECT_UNLOCK (sink);
