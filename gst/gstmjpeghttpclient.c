@@ -27,6 +27,7 @@
 #endif
 
 #include "gstmjpeghttpclient.h"
+#include "gstmjpeghttpreplay.h"
 
 #include <gst/gst.h>
 
@@ -82,28 +83,6 @@ struct _GstMjpegHttpClient
   GstMjpegHttpSinkClientStatus status;
 };
 
-/* The socket under a stream stolen from libsoup: libsoup wraps the
- * GSocketConnection the server handed it in a SoupIOStream. Transfer none. */
-static GSocket *
-stream_get_socket (GIOStream * stream)
-{
-  GIOStream *base = NULL;
-  GSocket *socket = NULL;
-
-  if (G_IS_SOCKET_CONNECTION (stream))
-    return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
-  if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream),
-          "base-iostream"))
-    return NULL;
-
-  g_object_get (stream, "base-iostream", &base, NULL);
-  if (G_IS_SOCKET_CONNECTION (base))
-    socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (base));
-  /* the stream keeps its base, and the base its socket */
-  g_clear_object (&base);
-  return socket;
-}
-
 /* Takes ownership of @stream, a connection stolen from libsoup. */
 GstMjpegHttpClient *
 gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
@@ -117,7 +96,7 @@ gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
   struct epoll_event ev;
   gint lowat = CLIENT_NOTSENT_LOWAT;
 
-  socket = stream_get_socket (stream);
+  socket = gst_mjpeg_http_stream_get_socket (stream);
   output = g_io_stream_get_output_stream (stream);
   if (!G_IS_SOCKET (socket) || !G_IS_POLLABLE_OUTPUT_STREAM (output)
       || !g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (output)))

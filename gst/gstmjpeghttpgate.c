@@ -9,8 +9,9 @@
 
 /* The gate: the one place every connection passes before any HTTP handler,
  * or libsoup, sees it. It listens, accepts, and holds each connection until
- * its request head is complete (within header_timeout_ms), reading it with
- * MSG_PEEK so that the bytes stay in the socket for libsoup. It refuses,
+ * its request head is complete (within header_timeout_ms), reading each
+ * byte once as it arrives; libsoup then gets a stream that gives those
+ * bytes again first (gstmjpeghttpreplay.c). It refuses,
  * with an answer and a reason counted in the stats:
  *  - heads that are malformed, ambiguous, too large, not GET or HEAD, or
  *    announce a body (gstmjpeghttprequest.c says which and why);
@@ -52,6 +53,7 @@
 
 #include "gstmjpeghttpgate.h"
 #include "gstmjpeghttpepoll.h"
+#include "gstmjpeghttpreplay.h"
 
 #include <gst/gst.h>
 
@@ -88,7 +90,8 @@ typedef struct
   /* waiting: when accepted (the deadline follows the limit in force);
    * lingering: when to close */
   gint64 since_us;
-  gsize peeked;
+  /* what the peer sent so far, up to GST_MJPEG_HTTP_REQUEST_HEAD_MAX */
+  GByteArray *head;
   gboolean has_line;
   gboolean lingering;
   gboolean dead;
@@ -175,6 +178,7 @@ close_pending (GstMjpegHttpGate * gate, Pending * p)
   g_socket_close (p->socket, NULL);
   g_clear_object (&p->socket);
   g_clear_object (&p->remote);
+  g_clear_pointer (&p->head, g_byte_array_unref);
   p->dead = TRUE;
   g_ptr_array_add (gate->dead, p);
 }
@@ -229,10 +233,7 @@ refuse (GstMjpegHttpGate * gate, Pending * p, guint status,
   GST_DEBUG ("refusing a connection: %u (%s): %s", status,
       gst_mjpeg_http_refusal_nick (refusal), message);
 
-  /* what was peeked; anything after it is for lingering to drop */
-  if (recv (p->fd, gate->buf, sizeof (gate->buf), MSG_DONTWAIT) < 0)
-    GST_LOG ("nothing to consume: %s", g_strerror (errno));
-
+  g_clear_pointer (&p->head, g_byte_array_unref);
   if (retry_after_s > 0)
     g_snprintf (retry, sizeof (retry), "Retry-After: %u\r\n", retry_after_s);
   len = g_snprintf (answer, sizeof (answer),
@@ -307,8 +308,10 @@ pass (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpRoute route,
 {
   GstMjpegHttpTicket *ticket = g_new (GstMjpegHttpTicket, 1);
   GSocketConnection *conn;
+  GIOStream *stream;
   GSocketAddress *remote = g_steal_pointer (&p->remote);
   GSocket *socket = g_steal_pointer (&p->socket);
+  GBytes *head = g_byte_array_free_to_bytes (g_steal_pointer (&p->head));
 
   ticket->request = gate->request;
   ticket->route = route;
@@ -325,8 +328,11 @@ pass (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpRoute route,
   update_deadline (gate);
 
   conn = g_socket_connection_factory_create_connection (socket);
+  stream = gst_mjpeg_http_replay_stream_new (G_IO_STREAM (conn), head);
+  gate->pass (stream, conn, remote, ticket, gate->user_data);
+  g_object_unref (conn);
   g_object_unref (socket);
-  gate->pass (conn, remote, ticket, gate->user_data);
+  g_bytes_unref (head);
   g_object_unref (remote);
 }
 
@@ -338,28 +344,42 @@ judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
   GstMjpegHttpRoute route;
   gboolean head_request;
   guint retry_after_s;
+  gsize old_len;
   gssize n;
 
-  n = recv (p->fd, gate->buf, sizeof (gate->buf), MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-    /* gone before its request was complete */
-    close_pending (gate, p);
-    return;
+  if (!p->head)
+    p->head = g_byte_array_new ();
+  old_len = p->head->len;
+  /* each byte read once, as much as a head may be, so that one wake-up
+   * costs what arrived since the last */
+  while (p->head->len < GST_MJPEG_HTTP_REQUEST_HEAD_MAX) {
+    guint len = p->head->len;
+
+    g_byte_array_set_size (p->head, GST_MJPEG_HTTP_REQUEST_HEAD_MAX);
+    n = recv (p->fd, p->head->data + len, GST_MJPEG_HTTP_REQUEST_HEAD_MAX -
+        len, MSG_DONTWAIT);
+    g_byte_array_set_size (p->head, len + MAX (n, 0));
+    if (n > 0)
+      continue;
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      /* gone before its request was complete */
+      close_pending (gate, p);
+      return;
+    }
+    break;
   }
-  if (n < 0)
+  if (p->head->len == old_len)
     return;
   /* Until its first line ends, a head is judged at each byte (cheap: only
    * its method and length); after that only a new line or a full buffer
    * can change the verdict. */
-  if (p->has_line && (gsize) n < sizeof (gate->buf) && (gsize) n > p->peeked
-      && !memchr (gate->buf + p->peeked, '\n', n - p->peeked)) {
-    p->peeked = n;
+  if (p->has_line && p->head->len < GST_MJPEG_HTTP_REQUEST_HEAD_MAX
+      && !memchr (p->head->data + old_len, '\n', p->head->len - old_len))
     return;
-  }
-  p->has_line = memchr (gate->buf, '\n', n) != NULL;
-  p->peeked = n;
+  p->has_line = memchr (p->head->data, '\n', p->head->len) != NULL;
 
-  res = gst_mjpeg_http_request_parse (gate->buf, n, req);
+  res = gst_mjpeg_http_request_parse ((const gchar *) p->head->data,
+      p->head->len, req);
   head_request = req->method == GST_MJPEG_HTTP_METHOD_HEAD;
   switch (res) {
     case GST_MJPEG_HTTP_PARSE_COMPLETE:

@@ -48,10 +48,13 @@ typedef struct
   const gchar *snapshot_path;
 } GstMjpegHttpGateConfig;
 
-/* Called on the server thread. @connection (transfer full) has the request
- * head unread in its socket; @ticket (transfer full) says what it is. */
-typedef void (*GstMjpegHttpGatePassFunc) (GSocketConnection * connection,
-    GSocketAddress * remote, GstMjpegHttpTicket * ticket, gpointer user_data);
+/* Called on the server thread. Reading @stream (transfer full) gives the
+ * request head again, then what the peer sends next; @connection (transfer
+ * none) is the socket's, under it; @ticket (transfer full) says what the
+ * request is. */
+typedef void (*GstMjpegHttpGatePassFunc) (GIOStream * stream,
+    GSocketConnection * connection, GSocketAddress * remote,
+    GstMjpegHttpTicket * ticket, gpointer user_data);
 
 /* Called on the server thread once when accepting starts to fail, with a
  * sentence for the user. */

@@ -663,8 +663,8 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
 /* A connection the gate let through: libsoup reads the request, which is
  * already complete in the socket, and calls the handler. */
 static void
-gst_mjpeg_http_server_pass (GSocketConnection * conn, GSocketAddress * remote,
-    GstMjpegHttpTicket * ticket, gpointer user_data)
+gst_mjpeg_http_server_pass (GIOStream * stream, GSocketConnection * conn,
+    GSocketAddress * remote, GstMjpegHttpTicket * ticket, gpointer user_data)
 {
   GstMjpegHttpServer *server = user_data;
   GSocketAddress *local;
@@ -673,12 +673,11 @@ gst_mjpeg_http_server_pass (GSocketConnection * conn, GSocketAddress * remote,
       (GDestroyNotify) gst_mjpeg_http_ticket_free);
   local = g_socket_connection_get_local_address (conn, NULL);
   if (local)
-    soup_server_accept_iostream (server->soup, G_IO_STREAM (conn), local,
-        remote, NULL);
+    soup_server_accept_iostream (server->soup, stream, local, remote, NULL);
   else
-    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    g_io_stream_close (stream, NULL, NULL);
   g_clear_object (&local);
-  g_object_unref (conn);
+  g_object_unref (stream);
 }
 
 static void
