@@ -318,6 +318,7 @@ pass (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpRoute route,
   ticket->peer = p->key;
   ticket->holds_stream = holds_stream;
   ticket->peers = gate->peers;
+  ticket->fd = p->fd;
   ticket->answered = FALSE;
 
   g_queue_unlink (&gate->waiting, &p->link);

@@ -32,6 +32,9 @@ typedef struct
   GstMjpegHttpPeerKey peer;
   gboolean holds_stream;
   GstMjpegHttpPeers *peers;
+  /* the connection's socket, alive as long as the ticket: to cut off an
+   * answer its client does not take */
+  gint fd;
   /* a handler has seen it: a second request on the connection has not
    * passed the gate */
   gboolean answered;

@@ -51,6 +51,7 @@
 #endif
 
 #include "gstmjpeghttpserver.h"
+#include "gstmjpeghttpanswers.h"
 #include "gstmjpeghttpfanout.h"
 #include "gstmjpeghttpgate.h"
 #include "gstmjpeghttpresources.h"
@@ -65,6 +66,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 /* How long a snapshot request waits for the first frame before it gets a
  * 503: long enough for a camera to start, short enough for a script. */
 #define SNAPSHOT_WAIT_MS 2000
+/* Snapshot requests that may wait for it at once: a paused message does
+ * not notice that its client left, so each holds its connection for the
+ * whole wait. */
+#define SNAPSHOT_WAITERS_MAX 64
 
 #define VIEWER_PAGE_RESOURCE "/org/mjpeghttp/viewer/index.html"
 
@@ -105,10 +110,12 @@ struct _GstMjpegHttpServer
   GstMjpegHttpPeers *peers;
   GstMjpegHttpGate *gate;
   GstMjpegHttpFanout *fanout;
+  GstMjpegHttpAnswers *answers;
   GSource *wake_source;
   GstMjpegHttpFrame *latest;
   gboolean eos;
   GList *snapshot_waiters;
+  guint n_snapshot_waiters;
   GSource *idle_source;
   gboolean idle;
   /* the teardown's removals, told of once it is over */
@@ -262,6 +269,7 @@ gst_mjpeg_http_server_apply_limits (GstMjpegHttpServer * server,
   server->limits = *limits;
   gst_mjpeg_http_gate_set_limits (server->gate, limits);
   gst_mjpeg_http_fanout_set_timeout (server->fanout, limits->timeout_us);
+  gst_mjpeg_http_answers_set_timeout (server->answers, limits->timeout_us);
   /* a countdown of the old length starts over with the new one */
   if (idle_changed)
     gst_mjpeg_http_server_cancel_idle (server);
@@ -453,15 +461,27 @@ gst_mjpeg_http_server_answer_snapshot (GstMjpegHttpServer * server,
   g_bytes_unref (bytes);
 }
 
+/* From now on libsoup writes @msg's answer: it is cut off if its client
+ * does not take it. */
+static void
+gst_mjpeg_http_server_watch_answer (GstMjpegHttpServer * server,
+    SoupServerMessage * msg)
+{
+  gst_mjpeg_http_answers_watch (server->answers, msg, get_ticket (msg)->fd);
+}
+
 static void
 snapshot_waiter_free (SnapshotWaiter * w, gboolean unpause)
 {
   GstMjpegHttpServer *server = w->server;
 
   server->snapshot_waiters = g_list_remove (server->snapshot_waiters, w);
+  server->n_snapshot_waiters--;
   g_signal_handlers_disconnect_by_data (w->msg, w);
-  if (unpause)
+  if (unpause) {
+    gst_mjpeg_http_server_watch_answer (server, w->msg);
     soup_server_message_unpause (w->msg);
+  }
   g_source_destroy (w->timeout);
   g_source_unref (w->timeout);
   g_object_unref (w->msg);
@@ -495,6 +515,18 @@ gst_mjpeg_http_server_handle_snapshot (GstMjpegHttpServer * server,
 
   if (server->latest || server->eos || head) {
     gst_mjpeg_http_server_answer_snapshot (server, msg);
+    gst_mjpeg_http_server_watch_answer (server, msg);
+    return;
+  }
+  if (server->n_snapshot_waiters >= SNAPSHOT_WAITERS_MAX) {
+    gst_mjpeg_http_stats_count_refusal (server->stats,
+        GST_MJPEG_HTTP_REFUSAL_SNAPSHOT_QUEUE_FULL);
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (msg), "Retry-After", "1");
+    answer_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "No frame has been received yet, and many wait for one; try again "
+        "shortly.\n");
+    gst_mjpeg_http_server_watch_answer (server, msg);
     return;
   }
 
@@ -507,6 +539,7 @@ gst_mjpeg_http_server_handle_snapshot (GstMjpegHttpServer * server,
   g_signal_connect (msg, "finished", G_CALLBACK (snapshot_waiter_gone), w);
   g_signal_connect (msg, "disconnected", G_CALLBACK (snapshot_waiter_gone), w);
   server->snapshot_waiters = g_list_prepend (server->snapshot_waiters, w);
+  server->n_snapshot_waiters++;
   soup_server_message_pause (msg);
 }
 
@@ -644,6 +677,8 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
       if (!head)
         gst_mjpeg_http_server_activity (server, msg, ticket->request.path);
       gst_mjpeg_http_server_handle_stream (server, msg, head);
+      if (head)
+        gst_mjpeg_http_server_watch_answer (server, msg);
       break;
     case GST_MJPEG_HTTP_ROUTE_SNAPSHOT:
       if (!head)
@@ -652,9 +687,11 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
       break;
     case GST_MJPEG_HTTP_ROUTE_VIEWER:
       gst_mjpeg_http_server_answer_viewer (server, msg, &ticket->request);
+      gst_mjpeg_http_server_watch_answer (server, msg);
       break;
     case GST_MJPEG_HTTP_ROUTE_NOT_FOUND:
       answer_text (msg, SOUP_STATUS_NOT_FOUND, "Not found.\n");
+      gst_mjpeg_http_server_watch_answer (server, msg);
       break;
   }
   gst_mjpeg_http_server_update_idle (server);
@@ -745,6 +782,9 @@ gst_mjpeg_http_server_setup (GstMjpegHttpServer * server, GError ** error)
   if (!server->fanout)
     return FALSE;
   gst_mjpeg_http_fanout_set_timeout (server->fanout, server->limits.timeout_us);
+  server->answers = gst_mjpeg_http_answers_new (server->context, server->stats);
+  gst_mjpeg_http_answers_set_timeout (server->answers,
+      server->limits.timeout_us);
 
   /* no version after the name: it would only help an attacker */
   server->soup = soup_server_new ("server-header", "mjpeghttpsink", NULL);
@@ -775,6 +815,7 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
     g_clear_object (&server->soup);
   }
   g_clear_pointer (&server->fanout, gst_mjpeg_http_fanout_free);
+  g_clear_pointer (&server->answers, gst_mjpeg_http_answers_free);
   g_clear_pointer (&server->gate, gst_mjpeg_http_gate_free);
   if (server->wake_source) {
     g_source_destroy (server->wake_source);

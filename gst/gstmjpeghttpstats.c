@@ -27,6 +27,8 @@ static const gchar *refusal_nicks[GST_MJPEG_HTTP_N_REFUSALS] = {
   [GST_MJPEG_HTTP_REFUSAL_RATE_LIMITED] = "rate-limited",
   [GST_MJPEG_HTTP_REFUSAL_TOO_MANY_CLIENTS] = "too-many-clients",
   [GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS] = "too-many-from-address",
+  [GST_MJPEG_HTTP_REFUSAL_SNAPSHOT_QUEUE_FULL] = "snapshot-queue-full",
+  [GST_MJPEG_HTTP_REFUSAL_SLOW_READER] = "slow-reader",
 };
 
 void

@@ -27,6 +27,8 @@ typedef enum
   GST_MJPEG_HTTP_REFUSAL_RATE_LIMITED,  /* 429 */
   GST_MJPEG_HTTP_REFUSAL_TOO_MANY_CLIENTS,      /* 503: max-clients */
   GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS, /* 503: max-clients-per-address */
+  GST_MJPEG_HTTP_REFUSAL_SNAPSHOT_QUEUE_FULL,   /* 503: too many wait for a first frame */
+  GST_MJPEG_HTTP_REFUSAL_SLOW_READER,   /* an answer cut off: no byte taken for timeout */
   GST_MJPEG_HTTP_N_REFUSALS
 } GstMjpegHttpRefusal;
 

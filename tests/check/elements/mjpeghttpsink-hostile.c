@@ -367,6 +367,62 @@ GST_START_TEST (test_stalled_clients_are_dropped)
 
 GST_END_TEST;
 
+/* libsoup writes short answers and has no timeout: a snapshot client that
+ * never reads would hold its connection and a frame for ever. */
+GST_START_TEST (test_unread_answers_are_cut_off)
+{
+  GstHarness *h = start_sink ("timeout=500000000");
+  GstBuffer *big = make_frame (1, 8000000);
+  TestClient *c;
+  GError *err = NULL;
+  gchar buf[4096];
+  gint64 start;
+
+  push (h, big);
+  c = test_client_get_from (sink_port (h), "/snapshot", "127.0.0.2", 4096);
+  start = g_get_monotonic_time ();
+  while (stat_of (h, "refused-slow-reader") < 1
+      && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
+    g_usleep (20000);
+  fail_unless_equals_int (stat_of (h, "refused-slow-reader"), 1);
+
+  /* what the kernel had taken can still be read; then the connection ends */
+  g_socket_set_timeout (c->socket, 2);
+  while (g_socket_receive (c->socket, buf, sizeof (buf), NULL, &err) > 0);
+  fail_if (err && g_error_matches (err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT),
+      "the connection was not ended");
+  g_clear_error (&err);
+  test_client_free (c);
+
+  /* and the frame is not held: only the sink's newest is */
+  expect_served (h);
+  gst_buffer_unref (big);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Before the first frame, snapshot requests wait for it, but not without
+ * bound. */
+GST_START_TEST (test_snapshot_waiters_are_bounded)
+{
+  GstHarness *h = start_sink ("request-rate=0");
+  TestClient *c[65];
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (c); i++)
+    c[i] = test_client_get (sink_port (h), "/snapshot", 0);
+  /* the last one is told at once */
+  test_client_read_head (c[64]);
+  fail_unless_equals_int (c[64]->status, 503);
+  fail_unless_equals_int (stat_of (h, "refused-snapshot-queue-full"), 1);
+  for (i = 0; i < G_N_ELEMENTS (c); i++)
+    test_client_free (c[i]);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_max_clients_per_address)
 {
   GstHarness *h = start_sink ("max-clients-per-address=2");
@@ -564,6 +620,8 @@ mjpeghttpsink_hostile_suite (void)
   tcase_add_test (tc, test_header_timeout);
   tcase_add_test (tc, test_half_open_connections_never_lock_out_viewers);
   tcase_add_test (tc, test_stalled_clients_are_dropped);
+  tcase_add_test (tc, test_unread_answers_are_cut_off);
+  tcase_add_test (tc, test_snapshot_waiters_are_bounded);
   tcase_add_test (tc, test_max_clients_per_address);
   tcase_add_test (tc, test_chatty_client_is_dropped);
   tcase_add_test (tc, test_rate_limit);
