@@ -30,13 +30,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -45,6 +43,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "die.h"
+#include "sockets.h"
+
 #define BOUNDARY "floorboundary"
 #define HEAD_MAX 8192
 #define LISTEN_BACKLOG 1024
@@ -52,6 +53,8 @@
 /* a slow client then holds at most this much of the past in its send queue,
  * so what it receives after a skip is close to the newest frame */
 #define NOTSENT_LOWAT (16 * 1024)
+
+const char tool_name[] = "floor";
 
 static const char stream_head[] =
     "HTTP/1.1 200 OK\r\n"
@@ -137,19 +140,6 @@ static int epfd = -1, listen_fd = -1, timer_fd = -1, signal_fd = -1;
 /* given up when out of descriptors, so that a pending connection can be
  * accepted and closed instead of waking the loop forever */
 static int spare_fd = -1;
-
-static void
-die (const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  fprintf (stderr, "floor: ");
-  vfprintf (stderr, fmt, ap);
-  fprintf (stderr, "\n");
-  va_end (ap);
-  exit (1);
-}
 
 static void
 usage (void)
@@ -291,6 +281,18 @@ client_close (Client * c)
   dead = c;
 }
 
+/* After a read or write of @c's socket failed: 1 to try again at once,
+ * else 0, the socket being closed unless it only had to wait. */
+static int
+client_io_failed (Client * c)
+{
+  if (errno == EINTR)
+    return 1;
+  if (errno != EAGAIN && errno != EWOULDBLOCK)
+    client_close (c);
+  return 0;
+}
+
 static void
 client_start (Client * c, Tick * t)
 {
@@ -353,10 +355,8 @@ client_flush (Client * c)
 
     n = sendmsg (c->fd, &msg, MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EINTR)
+      if (client_io_failed (c))
         continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
-        client_close (c);
       return;
     }
     c->off += n;
@@ -441,10 +441,8 @@ client_read (Client * c)
     ssize_t n = read (c->fd, buf, sizeof buf);
 
     if (n < 0) {
-      if (errno == EINTR)
+      if (client_io_failed (c))
         continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
-        client_close (c);
       return;
     }
     if (n == 0) {
@@ -695,18 +693,6 @@ watch (int fd, uint32_t events, void *tag)
   ev.data.ptr = tag;
   if (epoll_ctl (epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
     die ("epoll_ctl: %s", strerror (errno));
-}
-
-/* a thousand clients need more than the usual 1024 descriptors */
-static void
-raise_nofile (void)
-{
-  struct rlimit rl;
-
-  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit (RLIMIT_NOFILE, &rl);
-  }
 }
 
 int

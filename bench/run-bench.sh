@@ -30,21 +30,16 @@
 
 set -u -o pipefail
 
-FPS=30
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 write_doc=0
-build_dir=${BUILD_DIR:-}
 for arg in "$@"; do
   case "$arg" in
     --write-doc) write_doc=1 ;;
-    -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-    -*) echo "unknown option $arg (try --help)" >&2; exit 2 ;;
-    *) build_dir=$arg ;;
+    *) bench_arg "$arg" ;;
   esac
 done
-build_dir=${build_dir:-$repo/build}
 CLIENTS=${CLIENTS:-1 10 100 500 1000}
 SLOW_MIX=${SLOW_MIX-50 10 20000}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
@@ -57,51 +52,18 @@ RESULTS=${RESULTS:-}
 # header makes its stream what a browser expects
 VLC_BOUNDARY=7b3cc56e5f51db803f790dad720ed50a
 
-note() { printf '%s\n' "$*" >&2; }
+need_tools gst-launch-1.0 gst-inspect-1.0 cc jq awk perl
 
-for tool in gst-launch-1.0 gst-inspect-1.0 cc jq awk perl; do
-  command -v "$tool" >/dev/null || { note "missing $tool"; exit 1; }
-done
-
-tmp=$(mktemp -d /tmp/mjpeg-bench.XXXXXX)
+bench_start mjpeg-bench
 # VLC runs as nobody when we are root: it must read the frames
 chmod 755 "$tmp"
-server_pid=
-load_pid=
-
-stop_pid() {
-  local pid=$1 _
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  return 0
-}
-
-cleanup() {
-  stop_pid "$load_pid"
-  stop_pid "$server_pid"
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# servers inherit it: 1000 clients need more than the usual 1024 fds
-ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
 # ---- tools ------------------------------------------------------------------
 
-load=$tmp/mjpeg-load
-cc -O2 -Wall -Wextra -o "$load" "$here/mjpeg-load.c" || exit 1
+build_load || exit 1
 
-# bench/floor.c, built by meson with the rest of the build directory
-floor=$build_dir/bench/floor
-
-plugin=$build_dir/gst/libgstmjpeghttp.so
+# $floor (bench/floor.c) is built by meson with the rest of the build
+# directory
 vlc_note=
 as_vlc_user=()
 if ! command -v cvlc >/dev/null; then
@@ -117,29 +79,11 @@ fi
 
 # ---- frames -----------------------------------------------------------------
 
-# ball is mostly flat black: ~9.5 KB at 640x480 whatever the quality; at
-# 1280x720 it stays at ~26 KB, so the larger set uses smpte, whose noise
-# patch gives ~48 KB at quality 25
-make_frames() {
-  local size=$1 dir=$2 w=${1%x*} h=${1#*x} pattern quality n
-  case "$size" in
-    640x480) pattern=ball quality=85 ;;
-    *) pattern=smpte quality=25 ;;
-  esac
-  mkdir -p "$dir/ring"
-  gst-launch-1.0 -q videotestsrc pattern=$pattern num-buffers=300 \
-    ! "video/x-raw,width=$w,height=$h,framerate=$FPS/1" \
-    ! jpegenc quality=$quality ! multifilesink location="$dir/%05d.jpg" \
-    || return 1
-  # multifilesrc loops but stamps no timestamps, so sync=true cannot pace
-  # it; imagesequencesrc stamps them from its framerate but stops at the
-  # last file.  A ring of symlinks, long enough for one run, gives a looped
-  # sequence that the sink's clock paces.
-  # (perl, essential in Debian: one ln per link takes seconds per thousand)
-  n=$((FPS * (SECONDS_PER_RUN + 60)))
-  (cd "$dir/ring" && perl -e 'for my $i (0 .. $ARGV[0] - 1) {
-      symlink (sprintf ("../%05d.jpg", $i % 300), sprintf ("%06d.jpg", $i))
-        or die "symlink: $!\n"; }' "$n") || return 1
+# lib.sh's frames, and what VLC needs of them: one file to loop, readable
+# by nobody
+make_vlc_frames() {
+  local dir=$2
+  make_frames "$@" || return 1
   # VLC reads a concatenation with its mjpeg demuxer
   cat "$dir"/*.jpg > "$dir/all.mjpg"
   chmod -R a+rX "$dir"
@@ -155,15 +99,10 @@ start_server() {
   case "$name" in
     mjpeghttpsink)
       # one load client stands for many viewers: no per-address limit
-      GST_PLUGIN_PATH=$build_dir/gst gst-launch-1.0 -q \
-        imagesequencesrc location="$dir/ring/%06d.jpg" start-index=0 \
-          framerate=$FPS/1 \
-        ! mjpeghttpsink address=127.0.0.1 port=$port max-clients=0 \
-          max-clients-per-address=0 sync=true \
-        >"$log" 2>&1 &
+      start_sink $port "$dir" "$log" max-clients=0 max-clients-per-address=0
       ;;
     floor)
-      "$floor" --port $port --frames-dir "$dir" --fps $FPS >"$log" 2>&1 &
+      start_floor $port "$dir" "$log"
       ;;
     tcpserversink)
       # newest data.  multipartmux pushes three buffers per part (header,
@@ -179,6 +118,7 @@ start_server() {
           sync-method=latest-keyframe recover-policy=keyframe \
           unit-format=buffers units-soft-max=6 \
         >"$log" 2>&1 &
+      server_pid=$!
       ;;
     vlc)
       # --file-caching=0: with the default 1 s cache VLC bursts at every
@@ -187,21 +127,9 @@ start_server() {
         --demux=mjpeg --mjpeg-fps=$FPS --file-caching=0 --loop --sout-keep \
         --sout "#standard{access=http{mime=multipart/x-mixed-replace;boundary=$VLC_BOUNDARY},mux=mpjpeg,dst=127.0.0.1:$port/stream}" \
         >"$log" 2>&1 &
+      server_pid=$!
       ;;
   esac
-  server_pid=$!
-}
-
-wait_port() {
-  local _
-  for _ in $(seq 150); do
-    kill -0 "$server_pid" 2>/dev/null || return 1
-    if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
 }
 
 # run SERVER SIZE DIR N SLOW RATE: one JSON line in $tmp/run.json, or an
@@ -214,20 +142,14 @@ run_one() {
   [ "$name" = tcpserversink ] && raw=(--raw)
   : >"$tmp/run.json"
   start_server "$name" "$dir" "$log"
-  if ! wait_port $port; then
-    note "  $name did not start; log:"; tail -5 "$log" >&2
-    stop_pid "$server_pid"; server_pid=
-    return
-  fi
-  # let the pipeline reach PLAYING and frames flow before anyone connects
-  sleep 1
+  server_ready "$name" $port "$log" || return
   timeout $((SECONDS_PER_RUN + 60)) "$load" --url "$url" "${raw[@]}" \
     -n "$n" --slow "$slow" --slow-rate "$rate" --seconds "$SECONDS_PER_RUN" \
     --server-pid "$server_pid" --json >"$tmp/out.json" &
   load_pid=$!
   wait $load_pid
   load_pid=
-  stop_pid "$server_pid"; server_pid=
+  stop_server
   jq -c --arg server "$name" --arg size "$size" \
     '. + {server: $server, size: $size}' "$tmp/out.json" \
     >"$tmp/run.json" 2>/dev/null || : >"$tmp/run.json"
@@ -235,16 +157,12 @@ run_one() {
 
 available() {
   case "$1" in
-    mjpeghttpsink)
-      [ -f "$plugin" ] || { note "skipping mjpeghttpsink: no $plugin"; return 1; } ;;
-    floor)
-      [ -x "$floor" ] || { note "skipping floor: no $floor"; return 1; } ;;
     tcpserversink)
       gst-inspect-1.0 multipartmux >/dev/null 2>&1 \
         || { note "skipping tcpserversink: no multipartmux"; return 1; } ;;
     vlc)
       [ -z "$vlc_note" ] || { note "skipping vlc: $vlc_note"; return 1; } ;;
-    *) note "unknown server $1"; return 1 ;;
+    *) server_built "$1" ;;
   esac
 }
 
@@ -258,8 +176,8 @@ frame_notes=()
 for size in $SIZES; do
   dir=$tmp/frames-$size
   note "== generating $size frames"
-  make_frames "$size" "$dir" || { note "frame generation failed"; exit 1; }
-  avg=$(( $(cat "$dir"/?????.jpg | wc -c) / 300 / 1000 ))
+  make_vlc_frames "$size" "$dir" || { note "frame generation failed"; exit 1; }
+  avg=$(frames_kb "$dir")
   frame_notes+=("$size: 300 JPEGs of ~$avg KB")
   for server in $SERVERS; do
     available "$server" || continue

@@ -31,91 +31,40 @@
 
 set -u -o pipefail
 
-FPS=30
-WIDTH=640
-HEIGHT=480
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+SIZE=640x480
 VIEWER_ADDRESS=127.0.0.2
 CONNECT_MS=1000
 WARMUP_MS=500
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
 
-build_dir=${BUILD_DIR:-}
 for arg in "$@"; do
-  case "$arg" in
-    -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-    -*) echo "unknown option $arg (try --help)" >&2; exit 2 ;;
-    *) build_dir=$arg ;;
-  esac
+  bench_arg "$arg"
 done
-build_dir=${build_dir:-$repo/build}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-8}
 VIEWERS=${VIEWERS:-0 100 1000}
 SERVERS=${SERVERS:-mjpeghttpsink floor}
 BASE_PORT=${BASE_PORT:-19700}
 
-note() { printf '%s\n' "$*" >&2; }
-
-for tool in gst-launch-1.0 wrk jq awk perl cc; do
-  command -v "$tool" >/dev/null || { note "missing $tool"; exit 1; }
-done
+need_tools gst-launch-1.0 wrk jq awk perl cc
 case "$SECONDS_PER_RUN" in
   ''|*[!0-9]*|0) note "SECONDS_PER_RUN must be a whole number of seconds"; exit 2 ;;
 esac
 
-tmp=$(mktemp -d /tmp/mjpeg-snapshot-bench.XXXXXX)
-server_pid=
-load_pid=
-
-stop_pid() {
-  local pid=$1 _
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  return 0
-}
-
-cleanup() {
-  stop_pid "$load_pid"
-  stop_pid "$server_pid"
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# servers and mjpeg-load inherit it: 1000 viewers need more than 1024 fds
-ulimit -n "$(ulimit -Hn)" 2>/dev/null
+bench_start mjpeg-snapshot-bench
 
 # ---- tools ------------------------------------------------------------------
 
-# built here, as run-bench.sh does, so that it has --bind whatever the build
-load=$tmp/mjpeg-load
-cc -O2 -Wall -Wextra -o "$load" "$here/mjpeg-load.c" || exit 1
-floor=$build_dir/bench/floor
-plugin=$build_dir/gst/libgstmjpeghttp.so
+build_load || exit 1
 
 # ---- frames -----------------------------------------------------------------
 
-# As run-bench.sh makes its 640x480 set: ball at quality 85 (~10 KB), and a
-# ring of symlinks long enough for a run, since imagesequencesrc (which
-# stamps the timestamps that sync=true paces) stops at its last file.
+# run-bench.sh's 640x480 set (lib.sh): ball at quality 85 (~10 KB)
 frames=$tmp/frames
-mkdir -p "$frames/ring"
-note "== generating ${WIDTH}x$HEIGHT frames"
-gst-launch-1.0 -q videotestsrc pattern=ball num-buffers=300 \
-  ! "video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FPS/1" \
-  ! jpegenc quality=85 ! multifilesink location="$frames/%05d.jpg" \
-  || { note "frame generation failed"; exit 1; }
-(cd "$frames/ring" && perl -e 'for my $i (0 .. $ARGV[0] - 1) {
-    symlink (sprintf ("../%05d.jpg", $i % 300), sprintf ("%06d.jpg", $i))
-      or die "symlink: $!\n"; }' "$((FPS * (SECONDS_PER_RUN + 60)))") \
-  || exit 1
-frame_kb=$(( $(cat "$frames"/?????.jpg | wc -c) / 300 / 1000 ))
+note "== generating $SIZE frames"
+make_frames $SIZE "$frames" || { note "frame generation failed"; exit 1; }
+frame_kb=$(frames_kb "$frames")
 
 # ---- one run ----------------------------------------------------------------
 
@@ -125,31 +74,13 @@ start_server() {
   local name=$1 log=$2
   case "$name" in
     mjpeghttpsink)
-      GST_PLUGIN_PATH=$build_dir/gst gst-launch-1.0 -q \
-        imagesequencesrc location="$frames/ring/%06d.jpg" start-index=0 \
-          framerate=$FPS/1 \
-        ! mjpeghttpsink address=127.0.0.1 port=$port sync=true \
-          max-clients=0 max-clients-per-address=0 request-rate=0 \
-          idle-timeout=0 \
-        >"$log" 2>&1 &
+      start_sink $port "$frames" "$log" max-clients=0 \
+        max-clients-per-address=0 request-rate=0 idle-timeout=0
       ;;
     floor)
-      "$floor" --port $port --frames-dir "$frames" --fps $FPS >"$log" 2>&1 &
+      start_floor $port "$frames" "$log"
       ;;
   esac
-  server_pid=$!
-}
-
-wait_port() {
-  local _
-  for _ in $(seq 150); do
-    kill -0 "$server_pid" 2>/dev/null || return 1
-    if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
 }
 
 # utime + stime of every thread of the process, in clock ticks
@@ -166,13 +97,7 @@ run_one() {
   port=$((port + 1))
   : >"$tmp/row"
   start_server "$name" "$log"
-  if ! wait_port $port; then
-    note "   $name did not start; log:"; tail -5 "$log" >&2
-    stop_pid "$server_pid"; server_pid=
-    return
-  fi
-  # frames flow before anyone connects
-  sleep 1
+  server_ready "$name" $port "$log" || return
   if [ "$n" -gt 0 ]; then
     timeout $((SECONDS_PER_RUN + 30)) "$load" \
       --url "http://127.0.0.1:$port/stream" --bind $VIEWER_ADDRESS -n "$n" \
@@ -196,7 +121,7 @@ run_one() {
   if ! kill -0 "$server_pid" 2>/dev/null; then
     note "   $name died; log:"; tail -5 "$log" >&2
   fi
-  stop_pid "$server_pid"; server_pid=
+  stop_server
   # requests, not 2xx/3xx, socket errors (connect, read, write, timeout)
   awk -v server="$name" -v n="$n" -v t0="$t0" -v t1="$t1" -v c0="$c0" \
     -v c1="$c1" -v hz="$(getconf CLK_TCK)" -v med="$fps_med" \
@@ -214,16 +139,6 @@ run_one() {
       note "   wrk gave no summary:"; cat "$tmp/wrk.txt" >&2; : >"$tmp/row"; }
 }
 
-available() {
-  case "$1" in
-    mjpeghttpsink)
-      [ -f "$plugin" ] || { note "skipping mjpeghttpsink: no $plugin"; return 1; } ;;
-    floor)
-      [ -x "$floor" ] || { note "skipping floor: no $floor"; return 1; } ;;
-    *) note "unknown server $1"; return 1 ;;
-  esac
-}
-
 # ---- the runs ---------------------------------------------------------------
 
 loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -231,7 +146,7 @@ rows=$tmp/rows.tsv
 : >"$rows"
 for n in $VIEWERS; do
   for server in $SERVERS; do
-    available "$server" || continue
+    server_built "$server" || continue
     note "== $server, $n viewers, $SECONDS_PER_RUN s of snapshots"
     run_one "$server" "$n"
     if [ ! -s "$tmp/row" ]; then
@@ -249,7 +164,7 @@ done
 
 echo
 echo "Snapshots under \`wrk -t2 -c50 -d${SECONDS_PER_RUN}s\` from 127.0.0.1 while viewers from"
-echo "$VIEWER_ADDRESS stream ${WIDTH}x$HEIGHT JPEGs of ~$frame_kb KB at $FPS fps; $(nproc) CPUs, load"
+echo "$VIEWER_ADDRESS stream $SIZE JPEGs of ~$frame_kb KB at $FPS fps; $(nproc) CPUs, load"
 echo "average $loadavg before the run; server CPU in % of one core."
 echo
 awk -F'\t' '

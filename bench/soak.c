@@ -51,7 +51,6 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/inet_diag.h>
@@ -66,13 +65,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "die.h"
+#include "mjpegparser.h"
+#include "now.h"
+#include "options.h"
+#include "procstat.h"
+#include "samples.h"
+#include "sockets.h"
 
 /* soak's own sockets at once, whatever the counts */
 #define MAX_SOCKETS 1000
@@ -88,8 +92,6 @@
 #define SAMPLE_PERIOD_S 1.0
 
 #define HEAD_MAX 2048
-#define LINE_MAX_LEN 1024
-#define BOUNDARY_MAX 128
 #define READ_CHUNK (256 * 1024)
 #define GARBAGE_CHUNK (64 * 1024)
 /* what one garbage sender writes per loop turn, so that a server that
@@ -206,12 +208,6 @@ static const unsigned char tls_hello[] = {
 
 typedef struct
 {
-  double *v;
-  size_t n, cap;
-} Samples;
-
-typedef struct
-{
   char label[LABEL_MAX];
   unsigned count;
   Samples secs;
@@ -254,25 +250,14 @@ struct _Conn
   Conn *next;
 };
 
-typedef enum
-{
-  V_STATUS,
-  V_HEADERS,
-  V_BETWEEN,
-  V_PART,
-  V_BODY
-} ViewerState;
-
 typedef struct
 {
   Conn *conn;
-  ViewerState state;
-  char line[LINE_MAX_LEN];
-  size_t line_len;
-  char boundary[BOUNDARY_MAX];
-  size_t blen;
-  long long content_length, body_left, part_num, last_num;
-  int has_num, have_last;
+  MjpegParser parser;
+  /* when the bytes being parsed were read: their parts count then */
+  double t_read;
+  long long last_num;
+  int have_last;
   uint64_t parts_baseline, parts_attack, skipped, bytes_attack;
   double t_last_part, gap_baseline, gap_attack;
   int disconnected;
@@ -319,6 +304,8 @@ enum
   AT_SETTLED,
   N_AT
 };
+
+const char tool_name[] = "soak";
 
 static const char *opt_url, *opt_json;
 static const char *opt_stream_path = "/stream";
@@ -369,28 +356,6 @@ static double own_cpu_start, own_cpu_attack;
 static void conn_end (Conn * c, End end, int err, const char *label);
 static void conn_flush (Conn * c);
 
-static void
-die (const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  fprintf (stderr, "soak: ");
-  vfprintf (stderr, fmt, ap);
-  fprintf (stderr, "\n");
-  va_end (ap);
-  exit (1);
-}
-
-static double
-mono_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* xorshift64*: the same --seed gives the same mix of clients */
 static uint32_t
 rnd (void)
@@ -405,40 +370,6 @@ static in_addr_t
 loopback (int third, int fourth)
 {
   return htonl (0x7f000000u | (unsigned) third << 8 | (unsigned) fourth);
-}
-
-static void
-samples_add (Samples * s, double v)
-{
-  if (s->n == s->cap) {
-    s->cap = s->cap ? s->cap * 2 : 64;
-    s->v = realloc (s->v, s->cap * sizeof *s->v);
-    if (!s->v)
-      die ("out of memory");
-  }
-  s->v[s->n++] = v;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/* min, median, max; NAN when empty.  Sorts in place. */
-static void
-samples_summary (Samples * s, double out[3])
-{
-  if (s->n == 0) {
-    out[0] = out[1] = out[2] = NAN;
-    return;
-  }
-  qsort (s->v, s->n, sizeof *s->v, cmp_double);
-  out[0] = s->v[0];
-  out[1] = s->v[s->n / 2];
-  out[2] = s->v[s->n - 1];
 }
 
 static void
@@ -488,97 +419,19 @@ hist_sorted (Hist * h, HistEntry ** out)
 
 /* ---- the server process ------------------------------------------------- */
 
-/* utime + stime of every thread, in clock ticks; -1 if the process is gone */
-static double
-server_ticks (void)
-{
-  char path[64], buf[1024], *p;
-  unsigned long long ut, st;
-  FILE *f;
-  size_t n;
-  int i;
-
-  snprintf (path, sizeof path, "/proc/%ld/stat", opt_server_pid);
-  f = fopen (path, "r");
-  if (!f)
-    return -1;
-  n = fread (buf, 1, sizeof buf - 1, f);
-  fclose (f);
-  buf[n] = '\0';
-  /* the command name may hold spaces and parentheses: skip to its end */
-  p = strrchr (buf, ')');
-  if (!p)
-    return -1;
-  /* fields 3..13 (state .. cmajflt) precede utime (14) and stime (15) */
-  for (i = 0; i < 11 && p; i++)
-    p = strchr (p + 1, ' ');
-  if (!p || sscanf (p, " %*s %llu %llu", &ut, &st) != 2)
-    return -1;
-  return (double) ut + st;
-}
-
-static long
-server_rss_kb (void)
-{
-  char path[64], line[256];
-  long kb = -1;
-  FILE *f;
-
-  snprintf (path, sizeof path, "/proc/%ld/status", opt_server_pid);
-  f = fopen (path, "r");
-  if (!f)
-    return -1;
-  while (fgets (line, sizeof line, f))
-    if (!strncmp (line, "VmRSS:", 6)) {
-      kb = strtol (line + 6, NULL, 10);
-      break;
-    }
-  fclose (f);
-  return kb;
-}
-
-static long
-server_fds (void)
-{
-  char path[64];
-  struct dirent *e;
-  long n = 0;
-  DIR *d;
-
-  snprintf (path, sizeof path, "/proc/%ld/fd", opt_server_pid);
-  d = opendir (path);
-  if (!d)
-    return -1;
-  while ((e = readdir (d)))
-    if (e->d_name[0] != '.')
-      n++;
-  closedir (d);
-  return n;
-}
-
 static void
 server_sample (ServerFigures * f)
 {
   if (opt_server_pid <= 0)
     return;
-  f->ticks = server_ticks ();
-  f->fds = server_fds ();
-  f->rss_kb = server_rss_kb ();
+  f->ticks = procstat_ticks (opt_server_pid);
+  f->fds = procstat_fds (opt_server_pid);
+  f->rss_kb = procstat_status_kb (opt_server_pid, "VmRSS");
   f->ok = f->ticks >= 0;
   if (f->fds > peak_fds)
     peak_fds = f->fds;
   if (f->rss_kb > peak_rss)
     peak_rss = f->rss_kb;
-}
-
-static double
-own_cpu (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
-      + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 /* The TCP state of the server's end of the connection from @local.  A
@@ -770,20 +623,6 @@ end_how (Conn * c, End end, int err, char *buf, size_t len)
     snprintf (buf, len, "error: %s", strerror (err));
 }
 
-static int
-header_value (const char *l, const char *name, const char **value)
-{
-  size_t n = strlen (name);
-
-  if (strncasecmp (l, name, n) != 0 || l[n] != ':')
-    return 0;
-  l += n + 1;
-  while (*l == ' ' || *l == '\t')
-    l++;
-  *value = l;
-  return 1;
-}
-
 /* A snapshot is whole once Content-Length bytes followed its head. */
 static int
 snapshot_complete (Conn * c)
@@ -797,7 +636,7 @@ snapshot_complete (Conn * c)
     c->head_end = end + 4 - c->head;
     c->content_length = -1;
     for (l = c->head; l < end; l = strchr (l, '\n') + 1)
-      if (header_value (l, "Content-Length", &v))
+      if (http_header_value (l, "Content-Length", &v))
         c->content_length = strtoll (v, NULL, 10);
   }
   return c->content_length >= 0
@@ -868,151 +707,52 @@ staller_peek (Conn * c)
 
 /* ---- viewers ------------------------------------------------------------ */
 
+/* The parts of one read count at that read's time: one clock reading per
+ * read(), however many parts it held. */
 static void
-viewer_part (Viewer * v, double now)
+viewer_part (MjpegParser * p)
 {
-  double from;
+  Viewer *v = p->user;
+  double now = v->t_read, from;
 
   if (now >= attack_start) {
     from = v->t_last_part > attack_start ? v->t_last_part : attack_start;
     v->parts_attack++;
     if (now - from > v->gap_attack)
       v->gap_attack = now - from;
-    if (v->has_num && v->have_last && v->part_num > v->last_num + 1)
-      v->skipped += v->part_num - v->last_num - 1;
+    if (p->has_num && v->have_last && p->part_num > v->last_num + 1)
+      v->skipped += p->part_num - v->last_num - 1;
   } else if (now >= baseline_start) {
     from = v->t_last_part > baseline_start ? v->t_last_part : baseline_start;
     v->parts_baseline++;
     if (now - from > v->gap_baseline)
       v->gap_baseline = now - from;
   }
-  if (v->has_num) {
-    v->last_num = v->part_num;
+  if (p->has_num) {
+    v->last_num = p->part_num;
     v->have_last = 1;
   }
   v->t_last_part = now;
 }
 
+/* How the stream ended, in the words soak's reports have always used. */
 static void
-viewer_set_boundary (Viewer * v, const char *b, size_t len)
+viewer_input (Viewer * v, Conn * c, const char *data, size_t n, double now)
 {
-  if (*b == '"') {
-    b++;
-    len = strcspn (b, "\"");
-  }
-  while (len > 0 && (b[len - 1] == ' ' || b[len - 1] == '\t'))
-    len--;
-  if (len == 0 || len >= sizeof v->boundary)
-    return;
-  memcpy (v->boundary, b, len);
-  v->boundary[len] = '\0';
-  v->blen = len;
-}
-
-static void
-viewer_line (Viewer * v, Conn * c, char *l, size_t len, double now)
-{
-  const char *val, *b;
+  MjpegParser *p = &v->parser;
   char why[80];
 
-  switch (v->state) {
-    case V_STATUS:
-      if (strncmp (l, "HTTP/1.", 7) != 0 || len < 12 || atoi (l + 9) != 200) {
-        snprintf (why, sizeof why, "answer \"%.40s\"", l);
-        conn_end (c, END_DONE, 0, why);
-        return;
-      }
-      v->state = V_HEADERS;
-      return;
-    case V_HEADERS:
-      if (len == 0) {
-        v->state = V_BETWEEN;
-      } else if (header_value (l, "Content-Type", &val)
-          && (b = strcasestr (val, "boundary="))) {
-        b += strlen ("boundary=");
-        viewer_set_boundary (v, b, strcspn (b, ";"));
-      }
-      return;
-    case V_BETWEEN:
-      if (len < 2 || l[0] != '-' || l[1] != '-')
-        return;
-      if (v->blen == 0)
-        viewer_set_boundary (v, l + 2, len - 2);
-      if (len < v->blen + 2 || memcmp (l + 2, v->boundary, v->blen) != 0)
-        return;
-      if (len >= v->blen + 4 && l[v->blen + 2] == '-' && l[v->blen + 3] == '-') {
-        conn_end (c, END_DONE, 0, "stream ended (close delimiter)");
-        return;
-      }
-      v->content_length = -1;
-      v->has_num = 0;
-      v->state = V_PART;
-      return;
-    case V_PART:
-      if (len > 0) {
-        if (header_value (l, "Content-Length", &val))
-          v->content_length = strtoll (val, NULL, 10);
-        else if (header_value (l, "X-Frame-Number", &val)) {
-          v->part_num = strtoll (val, NULL, 10);
-          v->has_num = 1;
-        }
-        return;
-      }
-      if (v->content_length > 0) {
-        v->body_left = v->content_length;
-        v->state = V_BODY;
-      } else if (v->content_length == 0) {
-        viewer_part (v, now);
-        v->state = V_BETWEEN;
-      } else {
-        conn_end (c, END_DONE, 0, "a part without Content-Length");
-      }
-      return;
-    case V_BODY:
-      return;
-  }
-}
-
-static void
-viewer_input (Viewer * v, Conn * c, const char *p, size_t n, double now)
-{
-  while (n > 0 && c->fd >= 0) {
-    const char *nl;
-    size_t take;
-
-    if (v->state == V_BODY) {
-      take = (unsigned long long) v->body_left < n ? (size_t) v->body_left : n;
-      v->body_left -= take;
-      p += take;
-      n -= take;
-      if (v->body_left == 0) {
-        viewer_part (v, now);
-        v->state = V_BETWEEN;
-      }
-      continue;
-    }
-    nl = memchr (p, '\n', n);
-    take = nl ? (size_t) (nl - p) + 1 : n;
-    /* an overlong line is cut: its end is still found */
-    if (v->line_len < sizeof v->line - 1) {
-      size_t room = sizeof v->line - 1 - v->line_len;
-      size_t copy = take < room ? take : room;
-
-      memcpy (v->line + v->line_len, p, copy);
-      v->line_len += copy;
-    }
-    p += take;
-    n -= take;
-    if (nl) {
-      size_t len = v->line_len;
-
-      while (len > 0 && (v->line[len - 1] == '\n' || v->line[len - 1] == '\r'))
-        len--;
-      v->line[len] = '\0';
-      v->line_len = 0;
-      viewer_line (v, c, v->line, len, now);
-    }
-  }
+  v->t_read = now;
+  mjpeg_parser_feed (p, data, n);
+  if (p->state != MJPEG_DONE)
+    return;
+  if (p->end == MJPEG_END_NOT_HTTP || p->end == MJPEG_END_STATUS)
+    snprintf (why, sizeof why, "answer \"%.40s\"", p->line);
+  else if (p->end == MJPEG_END_CLOSE_DELIMITER)
+    snprintf (why, sizeof why, "stream ended (close delimiter)");
+  else
+    snprintf (why, sizeof why, "%s", p->why);
+  conn_end (c, END_DONE, 0, why);
 }
 
 /* ---- the life of a connection ------------------------------------------- */
@@ -1216,6 +956,9 @@ conn_connected (Conn * c, double now)
   c->deadline = 0;
   switch (c->kind) {
     case KIND_VIEWER:
+      mjpeg_parser_start (&viewers[c->sub].parser, 0);
+      conn_send (c, stream_req, stream_req_len);
+      break;
     case KIND_GARBAGE:
       conn_send (c, stream_req, stream_req_len);
       break;
@@ -1255,11 +998,8 @@ conn_event (Conn * c, uint32_t ev)
   if (c->fd < 0)
     return;
   if (!c->connected) {
-    int err = 0;
-    socklen_t len = sizeof err;
+    int err = connect_result (c->fd);
 
-    if (getsockopt (c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-      err = errno;
     if (err) {
       conn_end (c, END_ERROR, err, NULL);
       return;
@@ -1291,9 +1031,15 @@ conn_adopt (Conn * c)
   size_t i;
 
   switch (c->kind) {
-    case KIND_VIEWER:
-      viewers[c->sub].conn = c;
+    case KIND_VIEWER:{
+      Viewer *v = &viewers[c->sub];
+
+      v->conn = c;
+      mjpeg_parser_init (&v->parser, NULL, viewer_part, v);
+      /* mjpeghttpsink sends it with every part: a part without is news */
+      v->parser.need_length = 1;
       break;
+    }
     case KIND_CYCLE:
       cycles_open++;
       cycle_started[c->sub]++;
@@ -1323,7 +1069,7 @@ conn_open (Kind kind, int sub, in_addr_t src, double now)
 {
   struct sockaddr_in sa;
   struct epoll_event ev;
-  int one = 1, rcvbuf = STALLER_RCVBUF;
+  ConnectStep step;
   Conn *c = conn_alloc ();
 
   /* the callers keep within MAX_SOCKETS */
@@ -1334,27 +1080,14 @@ conn_open (Kind kind, int sub, in_addr_t src, double now)
   c->deadline = now + CONNECT_TIMEOUT_S;
   conn_adopt (c);
 
-  c->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c->fd < 0) {
-    conn_end (c, END_LOCAL, errno, NULL);
-    return;
-  }
-  /* the port is chosen at connect(), per destination: thousands of
-   * connections from one address do not run bind() out of ports */
-  setsockopt (c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-  /* before connect(), so that the window it announces is small at once */
-  if (kind == KIND_STALLER)
-    setsockopt (c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   memset (&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = src;
-  if (bind (c->fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-    conn_end (c, END_LOCAL, errno, NULL);
-    return;
-  }
-  if (connect (c->fd, (struct sockaddr *) &server_addr, sizeof server_addr) < 0
-      && errno != EINPROGRESS) {
-    conn_end (c, END_ERROR, errno, NULL);
+  /* a staller's window is small from the handshake on */
+  c->fd = connect_from (&server_addr, &sa,
+      kind == KIND_STALLER ? STALLER_RCVBUF : 0, &step);
+  if (c->fd < 0) {
+    conn_end (c, step == CONNECT_CONNECT ? END_ERROR : END_LOCAL, errno, NULL);
     return;
   }
   ev.events = EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -1404,7 +1137,7 @@ attack_begin (double now)
 
   attacking = 1;
   server_sample (&fig[AT_ATTACK_START]);
-  own_cpu_start = own_cpu ();
+  own_cpu_start = procstat_own_cpu ();
   for (i = 0; i < n_stallers; i++)
     conn_open (KIND_STALLER, i, loopback (1, i + 1), now);
   for (i = 0; i < n_garbage; i++)
@@ -2201,40 +1934,17 @@ build_requests (void)
 static void
 parse_url (const char *url)
 {
-  const char *host, *rest;
-  char hostbuf[64], *end;
-  size_t hlen;
-  long port = 80;
+  const char *rest;
+  char hostbuf[64];
+  long port;
 
   if (strncmp (url, "http://", 7) != 0)
     die ("the URL must start with http://: %s", url);
-  host = url + 7;
-  hlen = strcspn (host, ":/");
-  if (hlen == 0 || hlen >= sizeof hostbuf)
-    die ("bad host in %s", url);
-  memcpy (hostbuf, host, hlen);
-  hostbuf[hlen] = '\0';
-  rest = host + hlen;
-  if (*rest == ':') {
-    port = strtol (rest + 1, &end, 10);
-    rest = end;
-  }
-  if (port <= 0 || port > 65535)
-    die ("bad port in %s", url);
+  rest = loopback_server (url, url + 7, &server_addr, hostbuf,
+      sizeof hostbuf, &port);
   if (*rest && strcmp (rest, "/") != 0)
     die ("the URL names the server only (see --stream-path and "
         "--snapshot-path): %s", url);
-
-  memset (&server_addr, 0, sizeof server_addr);
-  server_addr.sin_family = AF_INET;
-  server_addr.sin_port = htons (port);
-  if (!strcmp (hostbuf, "localhost"))
-    server_addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  else if (inet_pton (AF_INET, hostbuf, &server_addr.sin_addr) != 1)
-    die ("the host must be a numeric 127.x.x.x address: %s", hostbuf);
-  /* an attack tool must never be pointed at someone else's server */
-  if ((ntohl (server_addr.sin_addr.s_addr) >> 24) != 127)
-    die ("refusing non-loopback host %s", hostbuf);
   snprintf (host_header, sizeof host_header, "%s:%ld", hostbuf, port);
 }
 
@@ -2274,48 +1984,28 @@ scaled (int n)
 static void
 parse_args (int argc, char **argv)
 {
-  int i;
+  const Option options[] = {
+    {"--url", OPTION_STRING, &opt_url},
+    {"--seconds", OPTION_DOUBLE, &opt_seconds},
+    {"--stream-path", OPTION_STRING, &opt_stream_path},
+    {"--snapshot-path", OPTION_STRING, &opt_snapshot_path},
+    {"--server-pid", OPTION_LONG, &opt_server_pid},
+    {"--viewers", OPTION_INT, &opt_viewers},
+    {"--json", OPTION_STRING, &opt_json},
+    {"--scale", OPTION_DOUBLE, &opt_scale},
+    {"--cycles", OPTION_INT, &opt_cycles},
+    {"--slowloris", OPTION_INT, &opt_slowloris},
+    {"--stallers", OPTION_INT, &opt_stallers},
+    {"--garbage", OPTION_INT, &opt_garbage},
+    {"--malformed", OPTION_INT, &opt_malformed},
+    {"--baseline", OPTION_DOUBLE, &opt_baseline},
+    {"--settle", OPTION_DOUBLE, &opt_settle},
+    {"--seed", OPTION_ULLONG, &opt_seed},
+    {NULL, 0, NULL}
+  };
 
-  for (i = 1; i < argc; i += 2) {
-    const char *a = argv[i], *v = argv[i + 1];
-
-    if (!v)
-      usage ();
-    if (!strcmp (a, "--url"))
-      opt_url = v;
-    else if (!strcmp (a, "--seconds"))
-      opt_seconds = atof (v);
-    else if (!strcmp (a, "--stream-path"))
-      opt_stream_path = v;
-    else if (!strcmp (a, "--snapshot-path"))
-      opt_snapshot_path = v;
-    else if (!strcmp (a, "--server-pid"))
-      opt_server_pid = atol (v);
-    else if (!strcmp (a, "--viewers"))
-      opt_viewers = atoi (v);
-    else if (!strcmp (a, "--json"))
-      opt_json = v;
-    else if (!strcmp (a, "--scale"))
-      opt_scale = atof (v);
-    else if (!strcmp (a, "--cycles"))
-      opt_cycles = atoi (v);
-    else if (!strcmp (a, "--slowloris"))
-      opt_slowloris = atoi (v);
-    else if (!strcmp (a, "--stallers"))
-      opt_stallers = atoi (v);
-    else if (!strcmp (a, "--garbage"))
-      opt_garbage = atoi (v);
-    else if (!strcmp (a, "--malformed"))
-      opt_malformed = atoi (v);
-    else if (!strcmp (a, "--baseline"))
-      opt_baseline = atof (v);
-    else if (!strcmp (a, "--settle"))
-      opt_settle = atof (v);
-    else if (!strcmp (a, "--seed"))
-      opt_seed = strtoull (v, NULL, 10);
-    else
-      usage ();
-  }
+  if (!options_parse (options, argc, argv))
+    usage ();
   if (!opt_url || opt_seconds <= 0 || opt_viewers < 1 || opt_scale <= 0
       || opt_cycles < 0 || opt_slowloris < 0 || opt_stallers < 0
       || opt_garbage < 0 || opt_malformed < 0
@@ -2327,7 +2017,7 @@ parse_args (int argc, char **argv)
 static void
 setup (void)
 {
-  struct rlimit rl;
+  rlim_t nofile;
   int fixed;
 
   n_cycles = scaled (opt_cycles);
@@ -2343,16 +2033,12 @@ setup (void)
     die ("%d long-lived clients leave too little of the %d-socket bound",
         fixed, MAX_SOCKETS);
 
-  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit (RLIMIT_NOFILE, &rl);
-  }
-  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-      && rl.rlim_cur < MAX_SOCKETS + 32)
+  nofile = raise_nofile ();
+  if (nofile != RLIM_INFINITY && nofile < MAX_SOCKETS + 32)
     die ("soak needs %d file descriptors, the limit is %ju", MAX_SOCKETS + 32,
-        (uintmax_t) rl.rlim_cur);
+        (uintmax_t) nofile);
 
-  if (opt_server_pid > 0 && server_ticks () < 0)
+  if (opt_server_pid > 0 && procstat_ticks (opt_server_pid) < 0)
     die ("no process %ld", opt_server_pid);
 
   viewers = calloc (opt_viewers, sizeof *viewers);
@@ -2460,7 +2146,7 @@ main (int argc, char **argv)
   if (now < attack_end)
     attack_end = now;
   server_sample (&fig[AT_ATTACK_END]);
-  own_cpu_attack = own_cpu () - own_cpu_start;
+  own_cpu_attack = procstat_own_cpu () - own_cpu_start;
   close_everything ();
 
   settle_start = mono_now ();
