@@ -398,11 +398,12 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    *
    * A stream client that takes no byte of a frame for this long is dropped
    * (#GstMjpegHttpSink::client-removed with status `slow`), so that viewers
-   * that stopped reading cannot hold every slot. In nanoseconds, as
-   * multisocketsink's; 0 never drops a client for that.
+   * that stopped reading cannot hold every slot; so is a client that takes
+   * no byte of a snapshot or a page (counted as `refused-slow-reader`). In
+   * nanoseconds, as multisocketsink's; 0 never drops a client for that.
    */
   properties[PROP_TIMEOUT] = g_param_spec_uint64 ("timeout", "Timeout",
-      "Drop a stream client that takes no data for this long, in nanoseconds "
+      "Drop a client that takes no data for this long, in nanoseconds "
       "(0 = never)", 0, G_MAXUINT64, DEFAULT_TIMEOUT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
@@ -487,7 +488,8 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * (guint64) per reason a connection was refused before any handler
    * (`bad-request`, `method-not-allowed`, `header-timeout`, `evicted`,
    * `uri-too-long`, `headers-too-large`, `unsupported`, `rate-limited`,
-   * `too-many-clients`, `too-many-from-address`) and one `removed-<status>`
+   * `too-many-clients`, `too-many-from-address`, `snapshot-queue-full`,
+   * `slow-reader`) and one `removed-<status>`
    * counter per #GstMjpegHttpSinkClientStatus.
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
