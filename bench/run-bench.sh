@@ -98,8 +98,9 @@ start_server() {
   local name=$1 dir=$2 log=$3
   case "$name" in
     mjpeghttpsink)
-      # one load client stands for many viewers: no per-address limit
-      start_sink $port "$dir" "$log" max-clients=0 max-clients-per-address=0
+      # one load client stands for many viewers: no per-address limits
+      start_sink $port "$dir" "$log" max-clients=0 max-clients-per-address=0 \
+        request-rate=0
       ;;
     floor)
       start_floor $port "$dir" "$log"

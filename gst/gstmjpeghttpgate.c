@@ -217,9 +217,10 @@ reason_phrase (guint status)
   return "Error";
 }
 
-/* Answers @status and starts lingering: the request bytes seen so far are
- * consumed, the answer sent, the sending side shut, and whatever else the
- * peer sends is read and dropped for LINGER_MS. */
+/* Answers @status and starts lingering: the answer is sent, the sending
+ * side shut, and whatever else the peer sends is read and dropped for
+ * LINGER_MS, so that unread request bytes do not make the close a reset
+ * that destroys the answer before the peer reads it. */
 static void
 refuse (GstMjpegHttpGate * gate, Pending * p, guint status,
     GstMjpegHttpRefusal refusal, const gchar * message, guint retry_after_s,
