@@ -29,15 +29,9 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 #define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
 
-#define SWEEP_MIN_MS 50
-#define SWEEP_MAX_MS 1000
-
 struct _GstMjpegHttpAnswers
 {
-  GMainContext *context;
   GstMjpegHttpStats *stats;
-  gint64 timeout_us;
-  GSource *sweep_source;
   GQueue answers;
 };
 
@@ -78,34 +72,33 @@ answer_done (SoupServerMessage * msg, Answer * a)
   answer_free (a);
 }
 
-static gboolean
-gst_mjpeg_http_answers_sweep (gpointer user_data)
+/* Cuts off every answer whose client took no byte of it for @timeout_us. */
+void
+gst_mjpeg_http_answers_cut_stalled (GstMjpegHttpAnswers * answers,
+    gint64 timeout_us)
 {
-  GstMjpegHttpAnswers *answers = user_data;
   gint64 now = g_get_monotonic_time ();
   GList *l;
 
   for (l = answers->answers.head; l; l = l->next) {
     Answer *a = l->data;
 
-    if (a->cut || now - a->last_progress_us < answers->timeout_us)
+    if (a->cut || now - a->last_progress_us < timeout_us)
       continue;
     GST_INFO ("a client took no byte of its answer for %" G_GINT64_FORMAT
-        " ms: cutting it off", answers->timeout_us / 1000);
+        " ms: cutting it off", timeout_us / 1000);
     gst_mjpeg_http_stats_count_refusal (answers->stats,
         GST_MJPEG_HTTP_REFUSAL_SLOW_READER);
     a->cut = TRUE;
     shutdown (a->fd, SHUT_RDWR);
   }
-  return G_SOURCE_CONTINUE;
 }
 
 GstMjpegHttpAnswers *
-gst_mjpeg_http_answers_new (GMainContext * context, GstMjpegHttpStats * stats)
+gst_mjpeg_http_answers_new (GstMjpegHttpStats * stats)
 {
   GstMjpegHttpAnswers *answers = g_new0 (GstMjpegHttpAnswers, 1);
 
-  answers->context = context;
   answers->stats = stats;
   return answers;
 }
@@ -116,11 +109,8 @@ void
 gst_mjpeg_http_answers_watch (GstMjpegHttpAnswers * answers,
     SoupServerMessage * msg, gint fd)
 {
-  Answer *a;
+  Answer *a = g_new0 (Answer, 1);
 
-  if (answers->timeout_us <= 0)
-    return;
-  a = g_new0 (Answer, 1);
   a->link.data = a;
   a->answers = answers;
   a->msg = g_object_ref (msg);
@@ -134,34 +124,11 @@ gst_mjpeg_http_answers_watch (GstMjpegHttpAnswers * answers,
   g_queue_push_tail_link (&answers->answers, &a->link);
 }
 
-/* 0: answers are never cut off. */
-void
-gst_mjpeg_http_answers_set_timeout (GstMjpegHttpAnswers * answers,
-    gint64 timeout_us)
-{
-  guint interval_ms;
-
-  if (answers->sweep_source) {
-    g_source_destroy (answers->sweep_source);
-    g_clear_pointer (&answers->sweep_source, g_source_unref);
-  }
-  answers->timeout_us = timeout_us;
-  if (timeout_us <= 0)
-    return;
-
-  interval_ms = CLAMP (timeout_us / 4000, SWEEP_MIN_MS, SWEEP_MAX_MS);
-  answers->sweep_source = g_timeout_source_new (interval_ms);
-  g_source_set_callback (answers->sweep_source, gst_mjpeg_http_answers_sweep,
-      answers, NULL);
-  g_source_attach (answers->sweep_source, answers->context);
-}
-
 void
 gst_mjpeg_http_answers_free (GstMjpegHttpAnswers * answers)
 {
   Answer *a;
 
-  gst_mjpeg_http_answers_set_timeout (answers, 0);
   while ((a = g_queue_peek_head (&answers->answers))) {
     g_queue_unlink (&answers->answers, &a->link);
     answer_free (a);

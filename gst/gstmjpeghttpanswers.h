@@ -18,14 +18,13 @@ G_BEGIN_DECLS
 
 typedef struct _GstMjpegHttpAnswers GstMjpegHttpAnswers;
 
-GstMjpegHttpAnswers * gst_mjpeg_http_answers_new (GMainContext * context,
-                                                  GstMjpegHttpStats * stats);
+GstMjpegHttpAnswers * gst_mjpeg_http_answers_new (GstMjpegHttpStats * stats);
 
 void                  gst_mjpeg_http_answers_watch (GstMjpegHttpAnswers * answers,
                                                     SoupServerMessage * msg,
                                                     gint fd);
 
-void                  gst_mjpeg_http_answers_set_timeout (GstMjpegHttpAnswers * answers,
+void                  gst_mjpeg_http_answers_cut_stalled (GstMjpegHttpAnswers * answers,
                                                           gint64 timeout_us);
 
 void                  gst_mjpeg_http_answers_free (GstMjpegHttpAnswers * answers);

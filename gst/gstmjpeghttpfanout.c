@@ -16,9 +16,10 @@
  * Frames come first: the poll source runs at G_PRIORITY_HIGH, above request
  * handling, so writing frames never waits behind a flood of requests.
  *
- * A client that takes no byte of a pending write for timeout_us is dropped
- * (SLOW) by a sweep that runs a few times per timeout: a viewer that stopped
- * reading cannot hold a slot for ever.
+ * A client that takes no byte of a pending write for the timeout is dropped
+ * (SLOW) by gst_mjpeg_http_fanout_drop_stalled(), which the server calls a
+ * few times per timeout: a viewer that stopped reading cannot hold a slot
+ * for ever.
  *
  * Threads: everything runs on the server thread; no lock.
  */
@@ -40,8 +41,6 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 #define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
 
 #define EPOLL_BATCH 256
-#define SWEEP_MIN_MS 50
-#define SWEEP_MAX_MS 1000
 
 struct _GstMjpegHttpFanout
 {
@@ -51,7 +50,6 @@ struct _GstMjpegHttpFanout
 
   gint epoll_fd;
   GSource *poll_source;
-  GSource *sweep_source;
   gint64 timeout_us;
 
   GPtrArray *clients;
@@ -184,16 +182,6 @@ gst_mjpeg_http_fanout_drop_if_stalled (GstMjpegHttpFanout * fanout,
       GST_MJPEG_HTTP_SINK_CLIENT_STATUS_SLOW);
 }
 
-static gboolean
-gst_mjpeg_http_fanout_sweep (gpointer user_data)
-{
-  GstMjpegHttpFanout *fanout = user_data;
-
-  gst_mjpeg_http_fanout_foreach (fanout, gst_mjpeg_http_fanout_drop_if_stalled);
-  gst_mjpeg_http_fanout_check_flushed (fanout);
-  return G_SOURCE_CONTINUE;
-}
-
 GstMjpegHttpFanout *
 gst_mjpeg_http_fanout_new (GMainContext * context,
     const GstMjpegHttpFanoutCallbacks * callbacks, gpointer user_data,
@@ -227,7 +215,6 @@ gst_mjpeg_http_fanout_free (GstMjpegHttpFanout * fanout)
         GST_MJPEG_HTTP_SINK_CLIENT_STATUS_STOPPED);
   gst_mjpeg_http_fanout_free_dead (fanout);
 
-  gst_mjpeg_http_fanout_set_timeout (fanout, 0);
   g_source_destroy (fanout->poll_source);
   g_source_unref (fanout->poll_source);
   g_clear_pointer (&fanout->latest, gst_mjpeg_http_frame_unref);
@@ -296,24 +283,13 @@ gst_mjpeg_http_fanout_end (GstMjpegHttpFanout * fanout)
   gst_mjpeg_http_fanout_check_flushed (fanout);
 }
 
-/* 0: a client that takes nothing is never dropped. */
+/* Drops every client that took no byte of a pending write for
+ * @timeout_us. */
 void
-gst_mjpeg_http_fanout_set_timeout (GstMjpegHttpFanout * fanout,
+gst_mjpeg_http_fanout_drop_stalled (GstMjpegHttpFanout * fanout,
     gint64 timeout_us)
 {
-  guint interval_ms;
-
-  if (fanout->sweep_source) {
-    g_source_destroy (fanout->sweep_source);
-    g_clear_pointer (&fanout->sweep_source, g_source_unref);
-  }
   fanout->timeout_us = timeout_us;
-  if (timeout_us <= 0)
-    return;
-
-  interval_ms = CLAMP (timeout_us / 4000, SWEEP_MIN_MS, SWEEP_MAX_MS);
-  fanout->sweep_source = g_timeout_source_new (interval_ms);
-  g_source_set_callback (fanout->sweep_source, gst_mjpeg_http_fanout_sweep,
-      fanout, NULL);
-  g_source_attach (fanout->sweep_source, fanout->context);
+  gst_mjpeg_http_fanout_foreach (fanout, gst_mjpeg_http_fanout_drop_if_stalled);
+  gst_mjpeg_http_fanout_check_flushed (fanout);
 }

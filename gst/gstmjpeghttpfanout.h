@@ -47,8 +47,8 @@ void                 gst_mjpeg_http_fanout_set_frame (GstMjpegHttpFanout * fanou
 
 void                 gst_mjpeg_http_fanout_end (GstMjpegHttpFanout * fanout);
 
-void                 gst_mjpeg_http_fanout_set_timeout (GstMjpegHttpFanout * fanout,
-                                                        gint64 timeout_us);
+void                 gst_mjpeg_http_fanout_drop_stalled (GstMjpegHttpFanout * fanout,
+                                                         gint64 timeout_us);
 
 G_END_DECLS
 

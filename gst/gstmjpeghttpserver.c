@@ -73,6 +73,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 
 #define VIEWER_PAGE_RESOURCE "/org/mjpeghttp/viewer/index.html"
 
+/* Clients that take nothing are looked for a few times per timeout. */
+#define SWEEP_MIN_MS 50
+#define SWEEP_MAX_MS 1000
+
 struct _GstMjpegHttpServer
 {
   /* set before the thread starts, read-only afterwards */
@@ -111,6 +115,7 @@ struct _GstMjpegHttpServer
   GstMjpegHttpGate *gate;
   GstMjpegHttpFanout *fanout;
   GstMjpegHttpAnswers *answers;
+  GSource *sweep_source;
   GSource *wake_source;
   GstMjpegHttpFrame *latest;
   gboolean eos;
@@ -259,17 +264,50 @@ gst_mjpeg_http_server_answer_waiters (GstMjpegHttpServer * server)
   }
 }
 
+static gboolean
+gst_mjpeg_http_server_sweep (gpointer user_data)
+{
+  GstMjpegHttpServer *server = user_data;
+
+  gst_mjpeg_http_fanout_drop_stalled (server->fanout,
+      server->limits.timeout_us);
+  gst_mjpeg_http_answers_cut_stalled (server->answers,
+      server->limits.timeout_us);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The sweep for clients that take nothing, a few times per timeout; none
+ * with a timeout of 0. */
+static void
+gst_mjpeg_http_server_set_sweep (GstMjpegHttpServer * server)
+{
+  gint64 timeout_us = server->limits.timeout_us;
+
+  if (server->sweep_source) {
+    g_source_destroy (server->sweep_source);
+    g_clear_pointer (&server->sweep_source, g_source_unref);
+  }
+  if (timeout_us <= 0)
+    return;
+  server->sweep_source = g_timeout_source_new (CLAMP (timeout_us / 4000,
+          SWEEP_MIN_MS, SWEEP_MAX_MS));
+  g_source_set_callback (server->sweep_source, gst_mjpeg_http_server_sweep,
+      server, NULL);
+  g_source_attach (server->sweep_source, server->context);
+}
+
 static void
 gst_mjpeg_http_server_apply_limits (GstMjpegHttpServer * server,
     const GstMjpegHttpLimits * limits)
 {
   gboolean idle_changed =
       limits->idle_timeout_ms != server->limits.idle_timeout_ms;
+  gboolean timeout_changed = limits->timeout_us != server->limits.timeout_us;
 
   server->limits = *limits;
   gst_mjpeg_http_gate_set_limits (server->gate, limits);
-  gst_mjpeg_http_fanout_set_timeout (server->fanout, limits->timeout_us);
-  gst_mjpeg_http_answers_set_timeout (server->answers, limits->timeout_us);
+  if (timeout_changed)
+    gst_mjpeg_http_server_set_sweep (server);
   /* a countdown of the old length starts over with the new one */
   if (idle_changed)
     gst_mjpeg_http_server_cancel_idle (server);
@@ -781,10 +819,8 @@ gst_mjpeg_http_server_setup (GstMjpegHttpServer * server, GError ** error)
       &fanout_callbacks, server, error);
   if (!server->fanout)
     return FALSE;
-  gst_mjpeg_http_fanout_set_timeout (server->fanout, server->limits.timeout_us);
-  server->answers = gst_mjpeg_http_answers_new (server->context, server->stats);
-  gst_mjpeg_http_answers_set_timeout (server->answers,
-      server->limits.timeout_us);
+  server->answers = gst_mjpeg_http_answers_new (server->stats);
+  gst_mjpeg_http_server_set_sweep (server);
 
   /* no version after the name: it would only help an attacker */
   server->soup = soup_server_new ("server-header", "mjpeghttpsink", NULL);
@@ -813,6 +849,10 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
   if (server->soup) {
     soup_server_disconnect (server->soup);
     g_clear_object (&server->soup);
+  }
+  if (server->sweep_source) {
+    g_source_destroy (server->sweep_source);
+    g_clear_pointer (&server->sweep_source, g_source_unref);
   }
   g_clear_pointer (&server->fanout, gst_mjpeg_http_fanout_free);
   g_clear_pointer (&server->answers, gst_mjpeg_http_answers_free);
