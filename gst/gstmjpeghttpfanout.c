@@ -44,7 +44,6 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 
 struct _GstMjpegHttpFanout
 {
-  GMainContext *context;
   GstMjpegHttpFanoutCallbacks callbacks;
   gpointer user_data;
 
@@ -195,7 +194,6 @@ gst_mjpeg_http_fanout_new (GMainContext * context,
     g_free (fanout);
     return NULL;
   }
-  fanout->context = context;
   fanout->callbacks = *callbacks;
   fanout->user_data = user_data;
   fanout->clients = g_ptr_array_new ();

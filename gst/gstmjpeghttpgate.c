@@ -338,6 +338,23 @@ pass (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpRoute route,
   g_object_unref (remote);
 }
 
+static GstMjpegHttpRefusal
+refusal_of (GstMjpegHttpParseResult res)
+{
+  switch (res) {
+    case GST_MJPEG_HTTP_PARSE_BAD_REQUEST:
+      return GST_MJPEG_HTTP_REFUSAL_BAD_REQUEST;
+    case GST_MJPEG_HTTP_PARSE_METHOD_NOT_ALLOWED:
+      return GST_MJPEG_HTTP_REFUSAL_METHOD_NOT_ALLOWED;
+    case GST_MJPEG_HTTP_PARSE_URI_TOO_LONG:
+      return GST_MJPEG_HTTP_REFUSAL_URI_TOO_LONG;
+    case GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE:
+      return GST_MJPEG_HTTP_REFUSAL_HEADERS_TOO_LARGE;
+    default:
+      return GST_MJPEG_HTTP_REFUSAL_UNSUPPORTED;
+  }
+}
+
 static void
 judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
 {
@@ -383,34 +400,16 @@ judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
   res = gst_mjpeg_http_request_parse ((const gchar *) p->head->data,
       p->head->len, req);
   head_request = req->method == GST_MJPEG_HTTP_METHOD_HEAD;
-  switch (res) {
-    case GST_MJPEG_HTTP_PARSE_COMPLETE:
-      break;
-    case GST_MJPEG_HTTP_PARSE_INCOMPLETE:
-      /* a half-closed peer will never complete it */
-      if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-        close_pending (gate, p);
-      return;
-    case GST_MJPEG_HTTP_PARSE_METHOD_NOT_ALLOWED:
-      refuse (gate, p, 405, GST_MJPEG_HTTP_REFUSAL_METHOD_NOT_ALLOWED,
-          req->error, 0, FALSE);
-      return;
-    case GST_MJPEG_HTTP_PARSE_URI_TOO_LONG:
-      refuse (gate, p, 414, GST_MJPEG_HTTP_REFUSAL_URI_TOO_LONG, req->error, 0,
-          FALSE);
-      return;
-    case GST_MJPEG_HTTP_PARSE_HEADERS_TOO_LARGE:
-      refuse (gate, p, 431, GST_MJPEG_HTTP_REFUSAL_HEADERS_TOO_LARGE,
-          req->error, 0, head_request);
-      return;
-    case GST_MJPEG_HTTP_PARSE_BAD_REQUEST:
-      refuse (gate, p, 400, GST_MJPEG_HTTP_REFUSAL_BAD_REQUEST, req->error, 0,
-          head_request);
-      return;
-    default:
-      refuse (gate, p, gst_mjpeg_http_parse_result_status (res),
-          GST_MJPEG_HTTP_REFUSAL_UNSUPPORTED, req->error, 0, head_request);
-      return;
+  if (res == GST_MJPEG_HTTP_PARSE_INCOMPLETE) {
+    /* a half-closed peer will never complete it */
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+      close_pending (gate, p);
+    return;
+  }
+  if (res != GST_MJPEG_HTTP_PARSE_COMPLETE) {
+    refuse (gate, p, gst_mjpeg_http_parse_result_status (res),
+        refusal_of (res), req->error, 0, head_request);
+    return;
   }
 
   route = gst_mjpeg_http_request_route (req, gate->viewer_path,
