@@ -162,6 +162,19 @@ test_client_get_from (guint port, const gchar * path, const gchar * from,
   return c;
 }
 
+/* The status of a GET of @path from @from (NULL: 127.0.0.1). */
+guint
+test_client_status (guint port, const gchar * path, const gchar * from)
+{
+  TestClient *c = test_client_get_from (port, path, from, 0);
+  guint status;
+
+  test_client_read_head (c);
+  status = c->status;
+  test_client_free (c);
+  return status;
+}
+
 gboolean
 head_has (const gchar * head, const gchar * line)
 {

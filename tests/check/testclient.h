@@ -51,6 +51,7 @@ void test_client_read_head (TestClient * c);
 TestClient * test_client_get (guint port, const gchar * path, gint rcvbuf);
 TestClient * test_client_get_from (guint port, const gchar * path,
     const gchar * from, gint rcvbuf);
+guint test_client_status (guint port, const gchar * path, const gchar * from);
 gboolean head_has (const gchar * head, const gchar * line);
 void test_client_open_stream (TestClient * c);
 gboolean test_client_read_part (TestClient * c, TestPart * part);

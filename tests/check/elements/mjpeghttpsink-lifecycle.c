@@ -72,18 +72,6 @@ next_warning (App * app)
   return text;
 }
 
-static guint
-status_of (guint port, const gchar * path)
-{
-  TestClient *c = test_client_get (port, path, 0);
-  guint status;
-
-  test_client_read_head (c);
-  status = c->status;
-  test_client_free (c);
-  return status;
-}
-
 /* Address, port, backlog and paths take effect when the server starts, at
  * NULL to READY: later changes are refused aloud, and the value read back
  * is the one in use. */
@@ -110,7 +98,8 @@ GST_START_TEST (test_listening_properties_only_in_null)
   g_object_get (app.sink, "stream-path", &path, NULL);
   fail_unless_equals_string (path, "/stream");
   g_free (path);
-  fail_unless_equals_int (status_of (app.port, "/elsewhere"), 404);
+  fail_unless_equals_int (test_client_status (app.port, "/elsewhere", NULL),
+      404);
 
   /* in NULL it is taken, and the next start uses it; a path no request
    * line can carry is refused */
@@ -122,7 +111,7 @@ GST_START_TEST (test_listening_properties_only_in_null)
   g_free (path);
   gst_element_set_state (app.pipeline, GST_STATE_PLAYING);
   g_object_get (app.sink, "current-port", &port, NULL);
-  fail_unless_equals_int (status_of (port, "/stream"), 404);
+  fail_unless_equals_int (test_client_status (port, "/stream", NULL), 404);
   app_stop (&app);
 }
 
