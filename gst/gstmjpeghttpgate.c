@@ -79,6 +79,31 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 #define SWEEP_INTERVAL_US G_USEC_PER_SEC
 /* Seconds a refused stream client is asked to wait. */
 #define STREAM_RETRY_AFTER_S 5
+/* TLS handshakes in flight at once, and from one address. GIO runs each on
+ * a worker thread that blocks until the peer answers or the head's
+ * deadline; a peer that opens handshakes and stalls holds at most
+ * HANDSHAKES_PER_ADDRESS of them, and GLib's pool of ten workers is never
+ * all ours. */
+#define HANDSHAKES_MAX 6
+#define HANDSHAKES_PER_ADDRESS 2
+/* Password checks in flight (each a crypt() on a worker thread, which
+ * keeps a core busy for its duration: a flood of wrong passwords from many
+ * addresses takes at most one core from the frames); past it a request
+ * that needs one is told to come back. A viewer let in once is let in
+ * again without a check (the auth module keeps its grant). */
+#define CHECKS_MAX 1
+#define CHECKS_RETRY_AFTER_S 1
+/* A TLS record header: type, version, length. */
+#define TLS_RECORD_HEADER 5
+#define TLS_HANDSHAKE_RECORD 0x16
+#define TLS_RECORD_MAX (16384 + 2048)
+
+typedef enum
+{
+  TLS_QUEUE_NONE,
+  TLS_QUEUE_HELLOS,
+  TLS_QUEUE_HANDSHAKES,
+} TlsQueue;
 
 typedef struct
 {
@@ -96,6 +121,24 @@ typedef struct
   gboolean lingering;
   gboolean dead;
   gsize lingered;
+
+  GstMjpegHttpGate *gate;
+  gboolean in_epoll;
+  /* with TLS: the socket's connection, and the TLS connection over it once
+   * its handshake starts; the head is read through it once tls_ready */
+  GSocketConnection *conn;
+  GIOStream *tls;
+  gboolean tls_ready;
+  /* plain http sent to the https port */
+  gboolean plain;
+  /* in hellos (waiting for a handshake slot) or in handshakes */
+  GList tls_link;
+  TlsQueue tls_queue;
+  /* a handshake or a password check runs on a worker thread: a Pending
+   * closed meanwhile is freed by its callback, not before, as the worker
+   * still uses the socket */
+  gboolean busy;
+  GCancellable *cancellable;
 } Pending;
 
 struct _GstMjpegHttpGate
@@ -130,12 +173,23 @@ struct _GstMjpegHttpGate
   GPtrArray *dead;
   gint64 last_sweep_us;
 
+  const GstMjpegHttpAccess *access;
+  /* connections whose ClientHello is in, oldest first, and those whose
+   * handshake runs */
+  GQueue hellos;
+  GQueue handshakes;
+  guint checks;
+  /* handshakes and checks in flight, waited for when the gate closes */
+  guint busy;
+
   GstMjpegHttpRequest request;
   gchar buf[GST_MJPEG_HTTP_REQUEST_HEAD_MAX];
 };
 
 static void gst_mjpeg_http_gate_start_accepting (GstMjpegHttpGate * gate);
 static void linger (GstMjpegHttpGate * gate, Pending * p);
+static void judge (GstMjpegHttpGate * gate, Pending * p, guint32 events);
+static void start_handshakes (GstMjpegHttpGate * gate);
 
 /* ---- connections -------------------------------------------------------- */
 
@@ -166,6 +220,45 @@ update_deadline (GstMjpegHttpGate * gate)
 }
 
 static void
+unwatch (GstMjpegHttpGate * gate, Pending * p)
+{
+  if (p->in_epoll)
+    epoll_ctl (gate->epoll_fd, EPOLL_CTL_DEL, p->fd, NULL);
+  p->in_epoll = FALSE;
+}
+
+static gboolean
+watch (GstMjpegHttpGate * gate, Pending * p)
+{
+  struct epoll_event ev;
+
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = p;
+  p->in_epoll = epoll_ctl (gate->epoll_fd, EPOLL_CTL_ADD, p->fd, &ev) == 0;
+  return p->in_epoll;
+}
+
+/* What a Pending holds once nothing runs on it any more. */
+static void
+release (Pending * p)
+{
+  if (p->tls) {
+    /* a TLS close would try to send its alert and could block on a peer
+     * that reads nothing: the sending side is shut first */
+    shutdown (p->fd, SHUT_WR);
+    g_io_stream_close (p->tls, NULL, NULL);
+  }
+  g_clear_object (&p->tls);
+  g_clear_object (&p->conn);
+  if (p->socket)
+    g_socket_close (p->socket, NULL);
+  g_clear_object (&p->socket);
+  g_clear_object (&p->remote);
+  g_clear_object (&p->cancellable);
+  g_clear_pointer (&p->head, g_byte_array_unref);
+}
+
+static void
 close_pending (GstMjpegHttpGate * gate, Pending * p)
 {
   if (p->lingering) {
@@ -174,12 +267,18 @@ close_pending (GstMjpegHttpGate * gate, Pending * p)
     g_queue_unlink (&gate->waiting, &p->link);
     gst_mjpeg_http_peers_remove_pending (gate->peers, &p->key);
   }
-  epoll_ctl (gate->epoll_fd, EPOLL_CTL_DEL, p->fd, NULL);
-  g_socket_close (p->socket, NULL);
-  g_clear_object (&p->socket);
-  g_clear_object (&p->remote);
-  g_clear_pointer (&p->head, g_byte_array_unref);
+  if (p->tls_queue == TLS_QUEUE_HELLOS)
+    g_queue_unlink (&gate->hellos, &p->tls_link);
+  p->tls_queue = p->tls_queue == TLS_QUEUE_HELLOS ? TLS_QUEUE_NONE :
+      p->tls_queue;
+  unwatch (gate, p);
   p->dead = TRUE;
+  if (p->busy) {
+    /* the worker lets go of the socket before its callback frees it */
+    g_cancellable_cancel (p->cancellable);
+    return;
+  }
+  release (p);
   g_ptr_array_add (gate->dead, p);
 }
 
@@ -224,15 +323,22 @@ reason_phrase (guint status)
 static void
 refuse (GstMjpegHttpGate * gate, Pending * p, guint status,
     GstMjpegHttpRefusal refusal, const gchar * message, guint retry_after_s,
-    gboolean head_request)
+    const gchar * extra_header, gboolean head_request)
 {
-  gchar answer[512];
+  gchar answer[768];
   gchar retry[48] = "";
   gint len;
 
   gst_mjpeg_http_stats_count_refusal (gate->stats, refusal);
   GST_DEBUG ("refusing a connection: %u (%s): %s", status,
       gst_mjpeg_http_refusal_nick (refusal), message);
+
+  /* in the middle of a handshake, or before it, no answer can be read */
+  if (p->busy || (gate->access->certificate && !p->tls_ready && !p->plain)) {
+    close_pending (gate, p);
+    update_deadline (gate);
+    return;
+  }
 
   g_clear_pointer (&p->head, g_byte_array_unref);
   if (retry_after_s > 0)
@@ -245,14 +351,20 @@ refuse (GstMjpegHttpGate * gate, Pending * p, guint status,
       "Connection: close\r\n"
       "Cache-Control: no-store\r\n"
       "X-Content-Type-Options: nosniff\r\n"
-      "%s%s\r\n%s%s", status, reason_phrase (status),
+      "%s%s%s\r\n%s%s", status, reason_phrase (status),
       (guint) strlen (message) + 1, retry,
       status == 405 ? "Allow: GET, HEAD\r\n" : "",
+      extra_header ? extra_header : "",
       head_request ? "" : message, head_request ? "" : "\n");
   /* a few hundred bytes into an empty socket buffer: one send, or none
    * if the peer is gone */
-  if (len > 0 && (gsize) len < sizeof (answer))
-    send (p->fd, answer, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (len > 0 && (gsize) len < sizeof (answer)) {
+    if (p->tls_ready)
+      g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM
+          (g_io_stream_get_output_stream (p->tls)), answer, len, NULL, NULL);
+    else
+      send (p->fd, answer, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
   shutdown (p->fd, SHUT_WR);
 
   g_queue_unlink (&gate->waiting, &p->link);
@@ -300,7 +412,7 @@ evict (GstMjpegHttpGate * gate)
       g_queue_get_length (&gate->waiting));
   refuse (gate, l->data, 408, GST_MJPEG_HTTP_REFUSAL_EVICTED,
       "Too many connections were waiting to send their request; yours was "
-      "the oldest of the address that had the most.", 0, FALSE);
+      "the oldest of the address that had the most.", 0, NULL, FALSE);
 }
 
 static void
@@ -313,6 +425,7 @@ pass (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpRoute route,
   GSocketAddress *remote = g_steal_pointer (&p->remote);
   GSocket *socket = g_steal_pointer (&p->socket);
   GBytes *head = g_byte_array_free_to_bytes (g_steal_pointer (&p->head));
+  GIOStream *tls = g_steal_pointer (&p->tls);
 
   ticket->request = gate->request;
   ticket->route = route;
@@ -324,14 +437,18 @@ pass (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpRoute route,
 
   g_queue_unlink (&gate->waiting, &p->link);
   gst_mjpeg_http_peers_remove_pending (gate->peers, &p->key);
-  epoll_ctl (gate->epoll_fd, EPOLL_CTL_DEL, p->fd, NULL);
+  unwatch (gate, p);
+  conn = p->conn ? g_steal_pointer (&p->conn) :
+      g_socket_connection_factory_create_connection (socket);
   p->dead = TRUE;
+  release (p);
   g_ptr_array_add (gate->dead, p);
   update_deadline (gate);
 
-  conn = g_socket_connection_factory_create_connection (socket);
-  stream = gst_mjpeg_http_replay_stream_new (G_IO_STREAM (conn), head);
+  stream = gst_mjpeg_http_replay_stream_new (tls ? tls : G_IO_STREAM (conn),
+      head);
   gate->pass (stream, conn, remote, ticket, gate->user_data);
+  g_clear_object (&tls);
   g_object_unref (conn);
   g_object_unref (socket);
   g_bytes_unref (head);
@@ -355,17 +472,348 @@ refusal_of (GstMjpegHttpParseResult res)
   }
 }
 
+/* ---- TLS ---------------------------------------------------------------- */
+
+static guint
+handshakes_from (GstMjpegHttpGate * gate, const GstMjpegHttpPeerKey * key)
+{
+  GList *l;
+  guint n = 0;
+
+  for (l = gate->handshakes.head; l; l = l->next)
+    n += !memcmp (&((Pending *) l->data)->key, key, sizeof (*key));
+  return n;
+}
+
+static void
+handshake_done (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  Pending *p = user_data;
+  GstMjpegHttpGate *gate = p->gate;
+  GError *err = NULL;
+  gboolean ok;
+
+  ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result,
+      &err);
+  p->busy = FALSE;
+  gate->busy--;
+  g_queue_unlink (&gate->handshakes, &p->tls_link);
+  p->tls_queue = TLS_QUEUE_NONE;
+
+  if (p->dead) {
+    release (p);
+    g_free (p);
+  } else if (!ok) {
+    gst_mjpeg_http_stats_count_refusal (gate->stats,
+        GST_MJPEG_HTTP_REFUSAL_TLS_FAILED);
+    GST_DEBUG ("TLS handshake failed: %s", err->message);
+    close_pending (gate, p);
+  } else {
+    p->tls_ready = TRUE;
+    /* from now on only non-blocking calls: no timeout needed, and a
+     * timeout would make libsoup's waits fail */
+    g_socket_set_timeout (p->socket, 0);
+    if (watch (gate, p))
+      /* the request may have come with the handshake's last flight */
+      judge (gate, p, 0);
+    else
+      close_pending (gate, p);
+  }
+  g_clear_error (&err);
+  start_handshakes (gate);
+  update_deadline (gate);
+  free_dead (gate);
+}
+
+static void
+start_handshake (GstMjpegHttpGate * gate, Pending * p)
+{
+  GError *err = NULL;
+  gint64 left_us = waiting_deadline (gate, p) - g_get_monotonic_time ();
+
+  p->conn = g_socket_connection_factory_create_connection (p->socket);
+  p->tls = G_IO_STREAM (g_tls_server_connection_new (G_IO_STREAM (p->conn),
+          gate->access->certificate, &err));
+  if (!p->tls) {
+    GST_WARNING ("cannot make a TLS connection: %s", err->message);
+    g_clear_error (&err);
+    close_pending (gate, p);
+    return;
+  }
+  /* the handshake thread blocks on the socket: bounded by the head's
+   * deadline, and cut short by the cancellable when the gate drops it */
+  g_socket_set_timeout (p->socket, MAX (1, (left_us + 999999) / 1000000));
+  unwatch (gate, p);
+  p->cancellable = g_cancellable_new ();
+  p->busy = TRUE;
+  gate->busy++;
+  g_queue_push_tail_link (&gate->handshakes, &p->tls_link);
+  p->tls_queue = TLS_QUEUE_HANDSHAKES;
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (p->tls),
+      G_PRIORITY_DEFAULT, p->cancellable, handshake_done, p);
+}
+
+/* Gives free handshake slots to the oldest waiting ClientHellos whose
+ * address has not used up its share. */
+static void
+start_handshakes (GstMjpegHttpGate * gate)
+{
+  GList *l = gate->hellos.head, *next;
+
+  for (; l && gate->handshakes.length < HANDSHAKES_MAX; l = next) {
+    Pending *p = l->data;
+
+    next = l->next;
+    if (handshakes_from (gate, &p->key) >= HANDSHAKES_PER_ADDRESS)
+      continue;
+    g_queue_unlink (&gate->hellos, l);
+    p->tls_queue = TLS_QUEUE_NONE;
+    start_handshake (gate, p);
+  }
+}
+
+/* Before TLS: whether the peer speaks it. A handshake only starts once its
+ * whole first record is in, so that no worker waits for a ClientHello. */
+static void
+greet (GstMjpegHttpGate * gate, Pending * p)
+{
+  guint8 hdr[TLS_RECORD_HEADER];
+  gssize n;
+  gsize record;
+
+  n = recv (p->fd, hdr, sizeof (hdr), MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    close_pending (gate, p);
+    return;
+  }
+  if (n <= 0)
+    return;
+  if (hdr[0] != TLS_HANDSHAKE_RECORD) {
+    p->plain = TRUE;
+    refuse (gate, p, 400, GST_MJPEG_HTTP_REFUSAL_NOT_TLS,
+        "This port serves https: open the address with https://.", 0, NULL,
+        FALSE);
+    return;
+  }
+  if (n < TLS_RECORD_HEADER)
+    return;
+  record = TLS_RECORD_HEADER + ((gsize) hdr[3] << 8 | hdr[4]);
+  if (record > TLS_RECORD_MAX) {
+    gst_mjpeg_http_stats_count_refusal (gate->stats,
+        GST_MJPEG_HTTP_REFUSAL_TLS_FAILED);
+    close_pending (gate, p);
+    return;
+  }
+  n = recv (p->fd, gate->buf, MIN (record, sizeof (gate->buf)),
+      MSG_PEEK | MSG_DONTWAIT);
+  if (n < (gssize) MIN (record, sizeof (gate->buf)))
+    return;
+  unwatch (gate, p);
+  g_queue_push_tail_link (&gate->hellos, &p->tls_link);
+  p->tls_queue = TLS_QUEUE_HELLOS;
+  start_handshakes (gate);
+}
+
+/* ---- passwords ------------------------------------------------------------ */
+
+typedef struct
+{
+  GstMjpegHttpAuth *auth;
+  /* holds a password: wiped when the check is done with it */
+  gchar *authorization;
+} PasswordCheck;
+
+static void
+password_check_free (gpointer data)
+{
+  PasswordCheck *check = data;
+
+  explicit_bzero (check->authorization, strlen (check->authorization));
+  g_free (check->authorization);
+  g_free (check);
+}
+
+static void decide (GstMjpegHttpGate * gate, Pending * p,
+    GstMjpegHttpAuthResult auth);
+
+static void
+check_password_thread (GTask * task, gpointer source, gpointer task_data,
+    GCancellable * cancellable)
+{
+  PasswordCheck *check = task_data;
+
+  g_task_return_int (task, gst_mjpeg_http_auth_verify (check->auth,
+          check->authorization));
+}
+
+static void
+check_password_done (GObject * source, GAsyncResult * result,
+    gpointer user_data)
+{
+  Pending *p = user_data;
+  GstMjpegHttpGate *gate = p->gate;
+  GstMjpegHttpAuthResult auth;
+
+  auth = g_task_propagate_int (G_TASK (result), NULL);
+  p->busy = FALSE;
+  gate->busy--;
+  gate->checks--;
+  g_clear_object (&p->cancellable);
+  if (p->dead) {
+    release (p);
+    g_free (p);
+  } else if (!watch (gate, p)) {
+    close_pending (gate, p);
+  } else {
+    /* the request is parsed again: the gate's copy belongs to whichever
+     * connection was judged last */
+    gst_mjpeg_http_request_parse ((const gchar *) p->head->data, p->head->len,
+        &gate->request);
+    decide (gate, p, auth);
+  }
+  update_deadline (gate);
+  free_dead (gate);
+}
+
+static void
+check_password (GstMjpegHttpGate * gate, Pending * p)
+{
+  GTask *task;
+  PasswordCheck *check;
+
+  if (gate->checks >= CHECKS_MAX) {
+    refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_CHECKS_BUSY,
+        "Too many passwords are being checked; try again.",
+        CHECKS_RETRY_AFTER_S, NULL,
+        gate->request.method == GST_MJPEG_HTTP_METHOD_HEAD);
+    return;
+  }
+  check = g_new (PasswordCheck, 1);
+  check->auth = gate->access->auth;
+  check->authorization = g_strdup (gate->request.authorization);
+  /* its request is complete: nothing more to read until the verdict */
+  unwatch (gate, p);
+  p->cancellable = g_cancellable_new ();
+  p->busy = TRUE;
+  gate->busy++;
+  gate->checks++;
+  task = g_task_new (NULL, p->cancellable, check_password_done, p);
+  g_task_set_task_data (task, check, password_check_free);
+  g_task_run_in_thread (task, check_password_thread);
+  g_object_unref (task);
+}
+
+/* ---- judging ------------------------------------------------------------ */
+
+/* Reads what arrived, through TLS once it is up: the bytes read, 0 at end
+ * of stream, -1 when nothing is there now, -2 on an error. */
+static gssize
+read_some (Pending * p, guint8 * buf, gsize len)
+{
+  gssize n;
+
+  if (p->tls_ready) {
+    GError *err = NULL;
+
+    n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM
+        (g_io_stream_get_input_stream (p->tls)), buf, len, NULL, &err);
+    if (n >= 0)
+      return n;
+    n = g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ? -1 : -2;
+    g_error_free (err);
+    return n;
+  }
+  n = recv (p->fd, buf, len, MSG_DONTWAIT);
+  if (n >= 0)
+    return n;
+  return errno == EAGAIN || errno == EINTR ? -1 : -2;
+}
+
+/* A complete, valid request: whether it may have what it asks for. Runs
+ * again, with the password check's verdict, when that check took a worker
+ * thread. */
+static void
+decide (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpAuthResult auth)
+{
+  GstMjpegHttpRequest *req = &gate->request;
+  gboolean head_request = req->method == GST_MJPEG_HTTP_METHOD_HEAD;
+  GstMjpegHttpRoute route;
+  gint64 now = g_get_monotonic_time ();
+
+  if (auth == GST_MJPEG_HTTP_AUTH_NEEDS_HASH) {
+    check_password (gate, p);
+    return;
+  }
+  if (auth == GST_MJPEG_HTTP_AUTH_MISSING) {
+    refuse (gate, p, 401, GST_MJPEG_HTTP_REFUSAL_UNAUTHORIZED,
+        "This camera needs a user name and password.", 0,
+        gate->access->challenge, head_request);
+    return;
+  }
+  if (auth == GST_MJPEG_HTTP_AUTH_DENIED) {
+    guint failures = gst_mjpeg_http_peers_password_failed (gate->peers,
+        &p->key, now);
+    gchar *who = gst_mjpeg_http_peer_describe (p->remote);
+
+    GST_INFO ("wrong user name or password from %s (%u in a row)", who,
+        failures);
+    /* once per address and lockout: when its tries start to be slowed */
+    if (failures == GST_MJPEG_HTTP_PEERS_FREE_PASSWORD_FAILURES + 1) {
+      gchar *message = g_strdup_printf ("%s sent %u wrong user names or "
+          "passwords in a row: its further tries are slowed down.", who,
+          failures);
+
+      gate->warn (message, gate->user_data);
+      g_free (message);
+    }
+    g_free (who);
+    refuse (gate, p, 401, GST_MJPEG_HTTP_REFUSAL_WRONG_PASSWORD,
+        "Wrong user name or password.", 0, gate->access->challenge,
+        head_request);
+    return;
+  }
+  if (gate->access->auth)
+    gst_mjpeg_http_peers_password_succeeded (gate->peers, &p->key);
+
+  route = gst_mjpeg_http_request_route (req, gate->viewer_path,
+      gate->stream_path, gate->snapshot_path);
+  if (route != GST_MJPEG_HTTP_ROUTE_STREAM || head_request) {
+    pass (gate, p, route, FALSE);
+    return;
+  }
+  switch (gst_mjpeg_http_peers_acquire_stream (gate->peers, &p->key,
+          gate->limits.max_clients, gate->limits.max_clients_per_address)) {
+    case GST_MJPEG_HTTP_STREAM_GRANTED:
+      pass (gate, p, route, TRUE);
+      break;
+    case GST_MJPEG_HTTP_STREAM_TOO_MANY_CLIENTS:
+      refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_CLIENTS,
+          "Too many clients are watching this stream; try again later.",
+          STREAM_RETRY_AFTER_S, NULL, FALSE);
+      break;
+    case GST_MJPEG_HTTP_STREAM_TOO_MANY_FROM_ADDRESS:
+      refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS,
+          "Too many streams are open from your address; close one and try "
+          "again.", STREAM_RETRY_AFTER_S, NULL, FALSE);
+      break;
+  }
+}
+
 static void
 judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
 {
   GstMjpegHttpRequest *req = &gate->request;
   GstMjpegHttpParseResult res;
-  GstMjpegHttpRoute route;
+  GstMjpegHttpAuthResult auth = GST_MJPEG_HTTP_AUTH_GRANTED;
   gboolean head_request;
   guint retry_after_s;
   gsize old_len;
   gssize n;
 
+  if (gate->access->certificate && !p->tls_ready) {
+    greet (gate, p);
+    return;
+  }
   if (!p->head)
     p->head = g_byte_array_new ();
   old_len = p->head->len;
@@ -375,12 +823,12 @@ judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
     guint len = p->head->len;
 
     g_byte_array_set_size (p->head, GST_MJPEG_HTTP_REQUEST_HEAD_MAX);
-    n = recv (p->fd, p->head->data + len, GST_MJPEG_HTTP_REQUEST_HEAD_MAX -
-        len, MSG_DONTWAIT);
+    n = read_some (p, p->head->data + len,
+        GST_MJPEG_HTTP_REQUEST_HEAD_MAX - len);
     g_byte_array_set_size (p->head, len + MAX (n, 0));
     if (n > 0)
       continue;
-    if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    if (n != -1) {
       /* gone before its request was complete */
       close_pending (gate, p);
       return;
@@ -408,39 +856,39 @@ judge (GstMjpegHttpGate * gate, Pending * p, guint32 events)
   }
   if (res != GST_MJPEG_HTTP_PARSE_COMPLETE) {
     refuse (gate, p, gst_mjpeg_http_parse_result_status (res),
-        refusal_of (res), req->error, 0, head_request);
+        refusal_of (res), req->error, 0, NULL, head_request);
     return;
   }
-
-  route = gst_mjpeg_http_request_route (req, gate->viewer_path,
-      gate->stream_path, gate->snapshot_path);
+  /* a page of another site that got our address under its own name (DNS
+   * rebinding) sends its own name */
+  if (!gst_mjpeg_http_access_host_allowed (gate->access, req->host)) {
+    refuse (gate, p, 421, GST_MJPEG_HTTP_REFUSAL_HOST_NOT_ALLOWED,
+        "This server does not answer for that host name.", 0, NULL,
+        head_request);
+    return;
+  }
   if (!gst_mjpeg_http_peers_take_request (gate->peers, &p->key,
           g_get_monotonic_time (), &retry_after_s)) {
     refuse (gate, p, 429, GST_MJPEG_HTTP_REFUSAL_RATE_LIMITED,
         "Too many requests from your address; slow down.", retry_after_s,
-        head_request);
+        NULL, head_request);
     return;
   }
-  if (route != GST_MJPEG_HTTP_ROUTE_STREAM || head_request) {
-    pass (gate, p, route, FALSE);
-    return;
+  if (gate->access->auth) {
+    /* a locked-out address's passwords are not even looked at: guessing
+     * costs it time, and costs us nothing */
+    if (req->authorization[0]
+        && !gst_mjpeg_http_peers_may_try_password (gate->peers, &p->key,
+            g_get_monotonic_time (), &retry_after_s)) {
+      refuse (gate, p, 429, GST_MJPEG_HTTP_REFUSAL_LOCKED_OUT,
+          "Too many wrong passwords from your address; wait before trying "
+          "again.", retry_after_s, NULL, head_request);
+      return;
+    }
+    auth = gst_mjpeg_http_auth_check (gate->access->auth,
+        req->authorization[0] ? req->authorization : NULL);
   }
-  switch (gst_mjpeg_http_peers_acquire_stream (gate->peers, &p->key,
-          gate->limits.max_clients, gate->limits.max_clients_per_address)) {
-    case GST_MJPEG_HTTP_STREAM_GRANTED:
-      pass (gate, p, route, TRUE);
-      break;
-    case GST_MJPEG_HTTP_STREAM_TOO_MANY_CLIENTS:
-      refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_CLIENTS,
-          "Too many clients are watching this stream; try again later.",
-          STREAM_RETRY_AFTER_S, FALSE);
-      break;
-    case GST_MJPEG_HTTP_STREAM_TOO_MANY_FROM_ADDRESS:
-      refuse (gate, p, 503, GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS,
-          "Too many streams are open from your address; close one and try "
-          "again.", STREAM_RETRY_AFTER_S, FALSE);
-      break;
-  }
+  decide (gate, p, auth);
 }
 
 static void
@@ -490,7 +938,7 @@ gst_mjpeg_http_gate_deadline_dispatch (GSource * source, GSourceFunc callback,
     g_snprintf (message, sizeof (message), "The request did not arrive "
         "within %u s.", gate->limits.header_timeout_ms / 1000);
     refuse (gate, p, 408, GST_MJPEG_HTTP_REFUSAL_HEADER_TIMEOUT, message, 0,
-        FALSE);
+        NULL, FALSE);
   }
   update_deadline (gate);
   sweep_peers (gate, now);
@@ -508,12 +956,13 @@ static void
 admit (GstMjpegHttpGate * gate, gint fd, const struct sockaddr_storage *addr,
     socklen_t addr_len, gint64 now)
 {
-  struct epoll_event ev;
   Pending *p;
   gint one = 1;
 
   p = g_new0 (Pending, 1);
   p->link.data = p;
+  p->tls_link.data = p;
+  p->gate = gate;
   p->fd = fd;
   p->socket = g_socket_new_from_fd (fd, NULL);
   p->remote = g_socket_address_new_from_native ((gpointer) addr, addr_len);
@@ -524,9 +973,7 @@ admit (GstMjpegHttpGate * gate, gint fd, const struct sockaddr_storage *addr,
   gst_mjpeg_http_peer_key_init (&p->key, p->remote);
   p->since_us = now;
 
-  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
-  ev.data.ptr = p;
-  if (epoll_ctl (gate->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+  if (!watch (gate, p))
     goto no_watch;
   gst_mjpeg_http_peers_add_pending (gate->peers, &p->key);
   g_queue_push_tail_link (&gate->waiting, &p->link);
@@ -738,6 +1185,7 @@ gst_mjpeg_http_gate_new (const GstMjpegHttpGateConfig * config,
   gate->viewer_path = g_strdup (config->viewer_path);
   gate->stream_path = g_strdup (config->stream_path);
   gate->snapshot_path = g_strdup (config->snapshot_path);
+  gate->access = config->access;
   gate->dead = g_ptr_array_new_with_free_func (g_free);
   gst_mjpeg_http_gate_set_limits (gate, limits);
 
@@ -802,8 +1250,13 @@ gst_mjpeg_http_gate_close (GstMjpegHttpGate * gate)
   }
 }
 
+/* Stops listening and drops every connection not passed on yet. Waits for
+ * the handshakes and password checks of dropped connections to let go of
+ * them, dispatching the server's context meanwhile (they were cancelled,
+ * so this is short): call it from the server thread, not from within a
+ * dispatch of the gate. */
 void
-gst_mjpeg_http_gate_free (GstMjpegHttpGate * gate)
+gst_mjpeg_http_gate_shutdown (GstMjpegHttpGate * gate)
 {
   Pending *p;
 
@@ -813,6 +1266,16 @@ gst_mjpeg_http_gate_free (GstMjpegHttpGate * gate)
   while ((p = g_queue_peek_head (&gate->lingering)))
     close_pending (gate, p);
   free_dead (gate);
+  if (gate->deadline_source)
+    update_deadline (gate);
+  while (gate->busy > 0)
+    g_main_context_iteration (gate->context, TRUE);
+}
+
+void
+gst_mjpeg_http_gate_free (GstMjpegHttpGate * gate)
+{
+  gst_mjpeg_http_gate_shutdown (gate);
   g_atomic_int_add (&gate->stats->pending_connections, -gate->reported_pending);
   if (gate->poll_source) {
     g_source_destroy (gate->poll_source);

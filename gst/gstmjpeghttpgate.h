@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "gstmjpeghttpaccess.h"
 #include "gstmjpeghttplimits.h"
 #include "gstmjpeghttppeers.h"
 #include "gstmjpeghttprequest.h"
@@ -49,6 +50,8 @@ typedef struct
   const gchar *viewer_path;
   const gchar *stream_path;
   const gchar *snapshot_path;
+  /* who may watch; never NULL, must outlive the gate */
+  const GstMjpegHttpAccess *access;
 } GstMjpegHttpGateConfig;
 
 /* Called on the server thread. Reading @stream (transfer full) gives the
@@ -80,6 +83,8 @@ void               gst_mjpeg_http_gate_set_limits (GstMjpegHttpGate * gate,
                                                    const GstMjpegHttpLimits * limits);
 
 void               gst_mjpeg_http_gate_close (GstMjpegHttpGate * gate);
+
+void               gst_mjpeg_http_gate_shutdown (GstMjpegHttpGate * gate);
 
 void               gst_mjpeg_http_gate_free (GstMjpegHttpGate * gate);
 

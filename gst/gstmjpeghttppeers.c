@@ -30,6 +30,15 @@
 
 #define MAX_ADDRESSES 65536
 
+/* Wrong passwords an address may send before it is slowed down: a person
+ * mistyping stays below it. Past it, each failure shuts the address out of
+ * password checks for twice as long as the last (1 s, 2 s, ... up to
+ * LOCKOUT_MAX_US), and the count is forgotten FAILURE_MEMORY_US after its
+ * last failure. */
+#define FREE_FAILURES GST_MJPEG_HTTP_PEERS_FREE_PASSWORD_FAILURES
+#define LOCKOUT_MAX_US (300 * G_USEC_PER_SEC)
+#define FAILURE_MEMORY_US (900 * G_USEC_PER_SEC)
+
 typedef struct
 {
   GstMjpegHttpPeerKey key;
@@ -37,6 +46,11 @@ typedef struct
   guint streams;
   gdouble tokens;
   gint64 stamp_us;
+  /* wrong passwords in a row, the last one's time, and until when no
+   * password is checked */
+  guint failures;
+  gint64 failed_us;
+  gint64 locked_until_us;
 } Peer;
 
 struct _GstMjpegHttpPeers
@@ -158,6 +172,9 @@ is_forgettable (GstMjpegHttpPeers * peers, Peer * peer, gint64 now_us)
 {
   if (peer->pending > 0 || peer->streams > 0)
     return FALSE;
+  if (now_us >= 0 && peer->failures > 0
+      && now_us < peer->failed_us + FAILURE_MEMORY_US)
+    return FALSE;
   if (peers->rate == 0 || now_us < 0)
     return TRUE;
   refill (peers, peer, now_us);
@@ -207,8 +224,9 @@ lookup (GstMjpegHttpPeers * peers, const GstMjpegHttpPeerKey * key,
 static void
 maybe_forget (GstMjpegHttpPeers * peers, Peer * peer)
 {
-  /* a bucket that was drawn from stays until the sweep finds it full */
-  if (peer->pending == 0 && peer->streams == 0
+  /* a bucket that was drawn from, or a failure, stays until the sweep
+   * finds it forgettable */
+  if (peer->pending == 0 && peer->streams == 0 && peer->failures == 0
       && (peers->rate == 0 || peer->tokens >= peers->burst))
     g_hash_table_remove (peers->table, &peer->key);
 }
@@ -313,4 +331,52 @@ guint
 gst_mjpeg_http_peers_get_n_addresses (GstMjpegHttpPeers * peers)
 {
   return g_hash_table_size (peers->table);
+}
+
+/* Whether a password from @key may be checked now; when not, how long it
+ * is shut out. Other addresses are not affected. */
+gboolean
+gst_mjpeg_http_peers_may_try_password (GstMjpegHttpPeers * peers,
+    const GstMjpegHttpPeerKey * key, gint64 now_us, guint * retry_after_s)
+{
+  Peer *peer = g_hash_table_lookup (peers->table, key);
+
+  if (!peer || now_us >= peer->locked_until_us)
+    return TRUE;
+  *retry_after_s = (guint) ((peer->locked_until_us - now_us
+          + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  return FALSE;
+}
+
+/* Counts a wrong password from @key; returns the failures in a row. */
+guint
+gst_mjpeg_http_peers_password_failed (GstMjpegHttpPeers * peers,
+    const GstMjpegHttpPeerKey * key, gint64 now_us)
+{
+  Peer *peer = lookup (peers, key, now_us);
+
+  if (now_us >= peer->failed_us + FAILURE_MEMORY_US)
+    peer->failures = 0;
+  peer->failures++;
+  peer->failed_us = now_us;
+  if (peer->failures > FREE_FAILURES) {
+    guint shift = MIN (peer->failures - FREE_FAILURES - 1, 16);
+
+    peer->locked_until_us = now_us + MIN ((gint64) G_USEC_PER_SEC << shift,
+        LOCKOUT_MAX_US);
+  }
+  return peer->failures;
+}
+
+void
+gst_mjpeg_http_peers_password_succeeded (GstMjpegHttpPeers * peers,
+    const GstMjpegHttpPeerKey * key)
+{
+  Peer *peer = g_hash_table_lookup (peers->table, key);
+
+  if (!peer)
+    return;
+  peer->failures = 0;
+  peer->locked_until_us = 0;
+  maybe_forget (peers, peer);
 }

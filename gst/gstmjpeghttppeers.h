@@ -30,6 +30,10 @@ typedef enum
 
 typedef struct _GstMjpegHttpPeers GstMjpegHttpPeers;
 
+/* Wrong passwords an address may send in a row before its tries are
+ * slowed down. */
+#define GST_MJPEG_HTTP_PEERS_FREE_PASSWORD_FAILURES 5
+
 void                gst_mjpeg_http_peer_key_init (GstMjpegHttpPeerKey * key,
                                                   GSocketAddress * addr);
 
@@ -69,6 +73,18 @@ gboolean            gst_mjpeg_http_peers_take_request (GstMjpegHttpPeers * peers
 
 void                gst_mjpeg_http_peers_sweep (GstMjpegHttpPeers * peers,
                                                 gint64 now_us);
+
+gboolean            gst_mjpeg_http_peers_may_try_password (GstMjpegHttpPeers * peers,
+                                                           const GstMjpegHttpPeerKey * key,
+                                                           gint64 now_us,
+                                                           guint * retry_after_s);
+
+guint               gst_mjpeg_http_peers_password_failed (GstMjpegHttpPeers * peers,
+                                                          const GstMjpegHttpPeerKey * key,
+                                                          gint64 now_us);
+
+void                gst_mjpeg_http_peers_password_succeeded (GstMjpegHttpPeers * peers,
+                                                             const GstMjpegHttpPeerKey * key);
 
 guint               gst_mjpeg_http_peers_get_n_addresses (GstMjpegHttpPeers * peers);
 

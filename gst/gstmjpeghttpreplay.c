@@ -190,11 +190,26 @@ replay_stream_get_output_stream (GIOStream * stream)
   return g_io_stream_get_output_stream (REPLAY_STREAM (stream)->base);
 }
 
+/* A TLS close sends an alert first, in a write that blocks until the peer
+ * takes it: a peer that reads nothing would hold the server thread. The
+ * socket's sending side is shut first, so that write fails at once and
+ * the peer sees the end of the connection without the alert; what was
+ * sent before still arrives. */
 static gboolean
 replay_stream_close (GIOStream * stream, GCancellable * cancellable,
     GError ** error)
 {
-  return g_io_stream_close (REPLAY_STREAM (stream)->base, cancellable, error);
+  GIOStream *base = REPLAY_STREAM (stream)->base;
+
+  if (G_IS_TLS_CONNECTION (base)) {
+    GSocket *socket = gst_mjpeg_http_stream_get_socket (base);
+
+    if (socket)
+      g_socket_shutdown (socket, FALSE, TRUE, NULL);
+    g_io_stream_close (base, cancellable, NULL);
+    return TRUE;
+  }
+  return g_io_stream_close (base, cancellable, error);
 }
 
 static void
@@ -219,6 +234,14 @@ replay_stream_close_async (GIOStream * stream, int io_priority,
 {
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
 
+  if (G_IS_TLS_CONNECTION (REPLAY_STREAM (stream)->base)) {
+    /* never blocks (see replay_stream_close()), and a worker thread would
+     * wait for the peer with no bound */
+    replay_stream_close (stream, cancellable, NULL);
+    g_task_return_boolean (task, TRUE);
+    g_object_unref (task);
+    return;
+  }
   g_io_stream_close_async (REPLAY_STREAM (stream)->base, io_priority,
       cancellable, replay_stream_closed, task);
 }
@@ -274,7 +297,8 @@ gst_mjpeg_http_replay_stream_new (GIOStream * base, GBytes * first)
 }
 
 /* The socket under a connection, through the wrappers libsoup and the gate
- * put around it (SoupIOStream's "base-iostream", a replay stream's base);
+ * put around it (SoupIOStream's "base-iostream", a replay stream's base,
+ * a TLS connection's "base-io-stream");
  * NULL if there is none. Transfer none: the connection keeps it. */
 GSocket *
 gst_mjpeg_http_stream_get_socket (GIOStream * stream)
@@ -284,6 +308,14 @@ gst_mjpeg_http_stream_get_socket (GIOStream * stream)
       return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
     if (REPLAY_IS_STREAM (stream)) {
       stream = REPLAY_STREAM (stream)->base;
+    } else if (G_IS_TLS_CONNECTION (stream)) {
+      GIOStream *base = NULL;
+
+      g_object_get (stream, "base-io-stream", &base, NULL);
+      /* the TLS connection keeps its base */
+      if (base)
+        g_object_unref (base);
+      stream = base;
     } else if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream),
             "base-iostream")) {
       GIOStream *base = NULL;

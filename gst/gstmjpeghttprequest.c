@@ -121,6 +121,29 @@ is_escaped_well (const gchar * s, gsize len, gboolean path)
   return !strstr (decoded, "/../") && !g_str_has_suffix (decoded, "/..");
 }
 
+/* Keeps the host part of an authority already checked by is_authority(). */
+static void
+copy_host (gchar * host, const gchar * a, gsize len)
+{
+  const gchar *end;
+  gsize n, i;
+
+  if (a[0] == '[') {
+    a++;
+    end = memchr (a, ']', len - 1);
+  } else {
+    end = memchr (a, ':', len);
+    if (!end)
+      end = a + len;
+  }
+  n = end - a;
+  if (n > GST_MJPEG_HTTP_HOST_MAX)
+    n = 0;
+  for (i = 0; i < n; i++)
+    host[i] = g_ascii_tolower (a[i]);
+  host[n] = '\0';
+}
+
 static gboolean
 span_equal (const gchar * s, gsize len, const gchar * word)
 {
@@ -196,6 +219,8 @@ parse_target (GstMjpegHttpRequest * req, const gchar * t, gsize len)
     if (!is_authority (authority, alen))
       return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
           "The request target's host is malformed.");
+    copy_host (req->host, authority, alen);
+    req->absolute_target = TRUE;
     path = slash ? slash : "/";
     len = slash ? (gsize) (t + len - slash) : 1;
   } else if (t[0] != '/') {
@@ -274,6 +299,7 @@ typedef struct
 {
   guint hosts;
   guint content_lengths;
+  guint authorizations;
   gboolean transfer_encoding;
 } SeenHeaders;
 
@@ -316,6 +342,18 @@ parse_header_line (GstMjpegHttpRequest * req, SeenHeaders * seen,
     if (!is_authority (v, vend - v))
       return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
           "The Host header is empty or malformed.");
+    /* an absolute target's host wins (RFC 9112, 3.2.2) */
+    if (!req->absolute_target)
+      copy_host (req->host, v, vend - v);
+  } else if (span_equal (line, nlen, "Authorization")) {
+    if (++seen->authorizations > 1)
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "The request has more than one Authorization header.");
+    if ((gsize) (vend - v) > GST_MJPEG_HTTP_AUTHORIZATION_MAX)
+      return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+          "The Authorization header is too long.");
+    memcpy (req->authorization, v, vend - v);
+    req->authorization[vend - v] = '\0';
   } else if (span_equal (line, nlen, "Content-Length")) {
     if (++seen->content_lengths > 1)
       return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
@@ -409,6 +447,9 @@ gst_mjpeg_http_request_parse (const gchar * data, gsize len,
   req->options.advance_headers = FALSE;
   req->options.action = GST_MJPEG_HTTP_ROUTE_NOT_FOUND;
   req->if_none_match[0] = '\0';
+  req->host[0] = '\0';
+  req->absolute_target = FALSE;
+  req->authorization[0] = '\0';
   req->error = NULL;
 
   for (;;) {

@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 #define GST_MJPEG_HTTP_REQUEST_HEADERS_MAX 64
 
 #define GST_MJPEG_HTTP_ETAG_MAX 128
+/* a DNS name's limit; a longer Host names nothing we could allow */
+#define GST_MJPEG_HTTP_HOST_MAX 253
+/* Basic credentials of up to 765 bytes; longer is refused (400) */
+#define GST_MJPEG_HTTP_AUTHORIZATION_MAX 1024
 
 typedef enum
 {
@@ -66,6 +70,13 @@ typedef struct
   GstMjpegHttpOptions options;
   /* empty when absent or longer than GST_MJPEG_HTTP_ETAG_MAX */
   gchar if_none_match[GST_MJPEG_HTTP_ETAG_MAX + 1];
+  /* the host the request is for, from an absolute target or else the Host
+   * header: lower case, without port or IPv6 brackets; empty when absent
+   * or longer than GST_MJPEG_HTTP_HOST_MAX */
+  gchar host[GST_MJPEG_HTTP_HOST_MAX + 1];
+  gboolean absolute_target;
+  /* the Authorization header's value, empty when absent */
+  gchar authorization[GST_MJPEG_HTTP_AUTHORIZATION_MAX + 1];
   /* on failure: a sentence for the answer's body */
   const gchar *error;
 } GstMjpegHttpRequest;

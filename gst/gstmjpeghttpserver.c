@@ -87,6 +87,8 @@ struct _GstMjpegHttpServer
   GDestroyNotify user_data_free;
   GBytes *viewer_page;
   gchar *viewer_etag;
+  gchar *viewer_csp;
+  GstMjpegHttpAccess *access;
 
   GThread *thread;
   GMainContext *context;
@@ -444,7 +446,7 @@ gst_mjpeg_http_server_eos (GstMjpegHttpServer * server, gint64 timeout_us)
 /* ---- HTTP handlers ------------------------------------------------------ */
 
 static void
-set_common_headers (SoupServerMessage * msg)
+set_common_headers (GstMjpegHttpServer * server, SoupServerMessage * msg)
 {
   SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
 
@@ -455,12 +457,18 @@ set_common_headers (SoupServerMessage * msg)
       "no-store, no-cache, must-revalidate, max-age=0");
   soup_message_headers_replace (hdrs, "Pragma", "no-cache");
   soup_message_headers_replace (hdrs, "X-Content-Type-Options", "nosniff");
+  /* the stream's address names the camera: no page it links to learns it */
+  soup_message_headers_replace (hdrs, "Referrer-Policy", "no-referrer");
+  if (server->access->allow_origin)
+    soup_message_headers_replace (hdrs, "Access-Control-Allow-Origin",
+        server->access->allow_origin);
 }
 
 static void
-answer_text (SoupServerMessage * msg, guint status, const gchar * text)
+answer_text (GstMjpegHttpServer * server, SoupServerMessage * msg,
+    guint status, const gchar * text)
 {
-  set_common_headers (msg);
+  set_common_headers (server, msg);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8",
       SOUP_MEMORY_COPY, text, strlen (text));
@@ -477,12 +485,12 @@ gst_mjpeg_http_server_answer_snapshot (GstMjpegHttpServer * server,
 
   if (!frame) {
     soup_message_headers_replace (hdrs, "Retry-After", "1");
-    answer_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+    answer_text (server, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
         "No frame has been received yet; try again shortly.\n");
     return;
   }
 
-  set_common_headers (msg);
+  set_common_headers (server, msg);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_replace (hdrs, "Content-Type", "image/jpeg");
   g_snprintf (value, sizeof (value), "%" G_GINT64_FORMAT ".%06d",
@@ -561,7 +569,7 @@ gst_mjpeg_http_server_handle_snapshot (GstMjpegHttpServer * server,
         GST_MJPEG_HTTP_REFUSAL_SNAPSHOT_QUEUE_FULL);
     soup_message_headers_replace (soup_server_message_get_response_headers
         (msg), "Retry-After", "1");
-    answer_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+    answer_text (server, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
         "No frame has been received yet, and many wait for one; try again "
         "shortly.\n");
     gst_mjpeg_http_server_watch_answer (server, msg);
@@ -634,7 +642,7 @@ gst_mjpeg_http_server_handle_stream (GstMjpegHttpServer * server,
 {
   SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
 
-  set_common_headers (msg);
+  set_common_headers (server, msg);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_replace (hdrs, "Content-Type",
       gst_mjpeg_http_multipart_content_type ());
@@ -680,10 +688,12 @@ gst_mjpeg_http_server_answer_viewer (GstMjpegHttpServer * server,
 {
   SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
 
-  set_common_headers (msg);
+  set_common_headers (server, msg);
   soup_message_headers_replace (hdrs, "Cache-Control", "no-cache");
   soup_message_headers_remove (hdrs, "Pragma");
   soup_message_headers_replace (hdrs, "ETag", server->viewer_etag);
+  soup_message_headers_replace (hdrs, "Content-Security-Policy",
+      server->viewer_csp);
   if (etag_matches (req->if_none_match, server->viewer_etag)) {
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
     return;
@@ -704,7 +714,8 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
 
   if (!ticket || ticket->answered) {
     /* a second request on a connection that is to close: not checked */
-    answer_text (msg, SOUP_STATUS_BAD_REQUEST, "One request a connection.\n");
+    answer_text (server, msg, SOUP_STATUS_BAD_REQUEST,
+        "One request a connection.\n");
     return;
   }
   ticket->answered = TRUE;
@@ -728,7 +739,7 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
       gst_mjpeg_http_server_watch_answer (server, msg);
       break;
     case GST_MJPEG_HTTP_ROUTE_NOT_FOUND:
-      answer_text (msg, SOUP_STATUS_NOT_FOUND, "Not found.\n");
+      answer_text (server, msg, SOUP_STATUS_NOT_FOUND, "Not found.\n");
       gst_mjpeg_http_server_watch_answer (server, msg);
       break;
   }
@@ -778,6 +789,48 @@ replace_path (gchar * page, const gchar * placeholder, const gchar * path)
   return g_string_free (s, FALSE);
 }
 
+/* 'sha256-<base64>' of what is between @open and the next @close in
+ * @page: a CSP source that allows exactly that inline script or style. */
+static gchar *
+inline_hash (const gchar * page, const gchar * open, const gchar * close)
+{
+  const gchar *start = strstr (page, open), *end;
+  GChecksum *sum;
+  guint8 digest[32];
+  gsize len = sizeof (digest);
+  gchar *b64, *source;
+
+  g_assert (start);
+  start += strlen (open);
+  end = strstr (start, close);
+  g_assert (end);
+  sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (sum, (const guchar *) start, end - start);
+  g_checksum_get_digest (sum, digest, &len);
+  g_checksum_free (sum);
+  b64 = g_base64_encode (digest, len);
+  source = g_strdup_printf ("'sha256-%s'", b64);
+  g_free (b64);
+  return source;
+}
+
+/* The page may load images from this server (the stream, the snapshot),
+ * run its own script and apply its own style, and nothing else: no other
+ * origin, no plugin, no form, no frame of another site around it. */
+static gchar *
+viewer_csp (const gchar * page)
+{
+  gchar *script = inline_hash (page, "<script>", "</script>");
+  gchar *style = inline_hash (page, "<style>", "</style>");
+  gchar *csp = g_strdup_printf ("default-src 'none'; img-src 'self'; "
+      "script-src %s; style-src %s; base-uri 'none'; form-action 'none'; "
+      "frame-ancestors 'self'", script, style);
+
+  g_free (script);
+  g_free (style);
+  return csp;
+}
+
 static void
 gst_mjpeg_http_server_make_viewer_page (GstMjpegHttpServer * server)
 {
@@ -796,6 +849,7 @@ gst_mjpeg_http_server_make_viewer_page (GstMjpegHttpServer * server)
   sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, page, -1);
   server->viewer_etag = g_strdup_printf ("\"%.16s\"", sum);
   g_free (sum);
+  server->viewer_csp = viewer_csp (page);
   server->viewer_page = g_bytes_new_take (page, strlen (page));
 }
 
@@ -844,8 +898,9 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
   while (server->snapshot_waiters)
     snapshot_waiter_free (server->snapshot_waiters->data, FALSE);
 
+  /* first, while everything its waiting may dispatch still works */
   if (server->gate)
-    gst_mjpeg_http_gate_close (server->gate);
+    gst_mjpeg_http_gate_shutdown (server->gate);
   if (server->soup) {
     soup_server_disconnect (server->soup);
     g_clear_object (&server->soup);
@@ -894,6 +949,8 @@ gst_mjpeg_http_server_free (GstMjpegHttpServer * server)
   g_free ((gchar *) server->gate_config.snapshot_path);
   g_clear_pointer (&server->viewer_page, g_bytes_unref);
   g_free (server->viewer_etag);
+  g_free (server->viewer_csp);
+  gst_mjpeg_http_access_free (server->access);
   g_ptr_array_unref (server->stopped_peers);
   if (server->user_data_free)
     server->user_data_free (server->user_data);
@@ -974,6 +1031,8 @@ gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
   server->gate_config.viewer_path = g_strdup (config->listen.viewer_path);
   server->gate_config.stream_path = g_strdup (config->listen.stream_path);
   server->gate_config.snapshot_path = g_strdup (config->listen.snapshot_path);
+  server->access = config->access;
+  server->gate_config.access = server->access;
   server->stats = config->stats;
   server->limits = *limits;
   server->callbacks = *callbacks;

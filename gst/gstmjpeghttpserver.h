@@ -26,6 +26,9 @@ typedef struct
 {
   GstMjpegHttpGateConfig listen;
   GstMjpegHttpStats *stats;     /* counted into; must outlive the server */
+  /* who may watch (transfer full, even when starting fails); the gate
+   * uses it, not listen.access */
+  GstMjpegHttpAccess *access;
 } GstMjpegHttpServerConfig;
 
 /* Called on the server thread, with no lock of the server held. A callback

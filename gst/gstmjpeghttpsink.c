@@ -78,6 +78,7 @@
 #include "gstmjpeghttpstats.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 GST_DEBUG_CATEGORY (gst_mjpeg_http_sink_debug);
 #define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
@@ -97,6 +98,7 @@ GST_DEBUG_CATEGORY (gst_mjpeg_http_sink_debug);
 #define DEFAULT_MAX_PENDING_CONNECTIONS 256
 #define DEFAULT_REQUEST_RATE 10
 #define DEFAULT_REQUEST_BURST 20
+#define DEFAULT_AUTH_REALM "mjpeghttpsink"
 
 /* How long EOS waits for every client to take the closing delimiter. */
 #define EOS_FLUSH_TIMEOUT (2 * G_USEC_PER_SEC)
@@ -122,6 +124,14 @@ enum
   PROP_REQUEST_RATE,
   PROP_REQUEST_BURST,
   PROP_STATS,
+  PROP_AUTH_USER,
+  PROP_AUTH_PASSWORD,
+  PROP_AUTH_FILE,
+  PROP_AUTH_REALM,
+  PROP_TLS_CERTIFICATE,
+  PROP_TLS_KEY,
+  PROP_ALLOWED_HOSTS,
+  PROP_ALLOW_ORIGIN,
   PROP_LAST
 };
 
@@ -153,6 +163,14 @@ struct _GstMjpegHttpSink
   guint max_pending_connections;
   guint request_rate;
   guint request_burst;
+  gchar *auth_user;
+  gchar *auth_password;
+  gchar *auth_file;
+  gchar *auth_realm;
+  gchar *tls_certificate;
+  gchar *tls_key;
+  gchar *allowed_hosts;
+  gchar *allow_origin;
 
   /* created and freed by change_state only; the pointer is read under
    * GST_OBJECT_LOCK elsewhere */
@@ -177,6 +195,16 @@ struct _GstMjpegHttpSink
 };
 
 static GParamSpec *properties[PROP_LAST];
+
+/* A password is not left in freed memory. */
+static void
+free_secret (gchar * secret)
+{
+  if (!secret)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
 
 GType
 gst_mjpeg_http_sink_idle_state_get_type (void)
@@ -497,6 +525,107 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
       "clients by reason", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GstMjpegHttpSink:auth-user:
+   *
+   * With #GstMjpegHttpSink:auth-password, the one user name that may watch:
+   * every request (stream, snapshot, viewer page) then needs HTTP Basic
+   * credentials, and gets 401 with a challenge without them. For several
+   * users, or to keep the password out of the command line, use
+   * #GstMjpegHttpSink:auth-file instead. Without TLS the password crosses
+   * the network in clear text (the sink warns).
+   */
+  properties[PROP_AUTH_USER] = g_param_spec_string ("auth-user", "Auth user",
+      "User name that may watch, with auth-password (HTTP Basic auth; NULL "
+      "= no password; NULL state only)", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:auth-password:
+   *
+   * The password of #GstMjpegHttpSink:auth-user. Write-only: it cannot be
+   * read back, and the sink never logs it (GStreamer's own debug output of
+   * gst-launch-1.0 may still show the command line: prefer auth-file).
+   */
+  properties[PROP_AUTH_PASSWORD] = g_param_spec_string ("auth-password",
+      "Auth password", "Password of auth-user (write-only; NULL state only)",
+      NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:auth-file:
+   *
+   * An htpasswd-style file of `user:hash` lines, read when the element goes
+   * to READY: hashes made by `htpasswd -B` (bcrypt) or `mkpasswd -m
+   * sha-512` (SHA-512-crypt), checked with the system's crypt library. A
+   * file that cannot be read, or holds another kind of hash, is an element
+   * error that names the file and line.
+   */
+  properties[PROP_AUTH_FILE] = g_param_spec_string ("auth-file", "Auth file",
+      "htpasswd file of users that may watch (bcrypt or SHA-512-crypt "
+      "hashes; NULL = no password; NULL state only)", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:auth-realm:
+   *
+   * The realm named in the 401 challenge: browsers show it in their login
+   * prompt and keep the credentials per realm.
+   */
+  properties[PROP_AUTH_REALM] = g_param_spec_string ("auth-realm",
+      "Auth realm", "Realm of the Basic auth challenge (NULL state only)",
+      DEFAULT_AUTH_REALM, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:tls-certificate:
+   *
+   * A PEM file with the server's certificate (and any intermediate ones
+   * after it). With #GstMjpegHttpSink:tls-key, the port serves https only;
+   * plain http to it gets a 400 that says to use https. The pair is loaded
+   * and tried when the element goes to READY: a missing or unreadable file,
+   * or a key that does not belong to the certificate, is an element error
+   * naming the file, and nothing listens.
+   */
+  properties[PROP_TLS_CERTIFICATE] = g_param_spec_string ("tls-certificate",
+      "TLS certificate", "PEM file of the certificate to serve https with "
+      "(NULL = plain http; NULL state only)", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:tls-key:
+   *
+   * A PEM file with the private key of #GstMjpegHttpSink:tls-certificate,
+   * not encrypted with a passphrase.
+   */
+  properties[PROP_TLS_KEY] = g_param_spec_string ("tls-key", "TLS key",
+      "PEM file of the certificate's private key (NULL state only)", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:allowed-hosts:
+   *
+   * Comma-separated host names and addresses (without port) that requests
+   * may name in their Host header; any other gets 421. This stops a web
+   * page that a viewer on the same network opens from reaching the camera
+   * through DNS rebinding. NULL or empty: any host.
+   */
+  properties[PROP_ALLOWED_HOSTS] = g_param_spec_string ("allowed-hosts",
+      "Allowed hosts", "Comma-separated host names requests may be for, "
+      "e.g. \"camera.local,192.168.1.20\" (NULL = any; NULL state only)",
+      NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:allow-origin:
+   *
+   * Sent as Access-Control-Allow-Origin on every answer, so that scripts of
+   * that origin (or of any, with `*`) may read the stream and snapshot,
+   * e.g. to draw them on a canvas. NULL: no such header, as browsers then
+   * allow only showing them.
+   */
+  properties[PROP_ALLOW_ORIGIN] = g_param_spec_string ("allow-origin",
+      "Allow origin", "Access-Control-Allow-Origin value, e.g. "
+      "\"https://example.com\" or \"*\" (NULL = none; NULL state only)",
+      NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (gobject_class, PROP_LAST, properties);
   gst_type_mark_as_plugin_api (GST_TYPE_MJPEG_HTTP_SINK_IDLE_STATE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MJPEG_HTTP_SINK_CLIENT_STATUS, 0);
@@ -553,6 +682,7 @@ gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
   sink->viewer_path = g_strdup (DEFAULT_VIEWER_PATH);
   sink->stream_path = g_strdup (DEFAULT_STREAM_PATH);
   sink->snapshot_path = g_strdup (DEFAULT_SNAPSHOT_PATH);
+  sink->auth_realm = g_strdup (DEFAULT_AUTH_REALM);
   sink->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   sink->idle_state = DEFAULT_IDLE_STATE;
   sink->timeout = DEFAULT_TIMEOUT;
@@ -573,6 +703,14 @@ gst_mjpeg_http_sink_finalize (GObject * object)
   g_free (sink->viewer_path);
   g_free (sink->stream_path);
   g_free (sink->snapshot_path);
+  g_free (sink->auth_user);
+  free_secret (sink->auth_password);
+  g_free (sink->auth_file);
+  g_free (sink->auth_realm);
+  g_free (sink->tls_certificate);
+  g_free (sink->tls_key);
+  g_free (sink->allowed_hosts);
+  g_free (sink->allow_origin);
   g_mutex_clear (&sink->state_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -629,6 +767,14 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
     case PROP_VIEWER_PATH:
     case PROP_STREAM_PATH:
     case PROP_SNAPSHOT_PATH:
+    case PROP_AUTH_USER:
+    case PROP_AUTH_PASSWORD:
+    case PROP_AUTH_FILE:
+    case PROP_AUTH_REALM:
+    case PROP_TLS_CERTIFICATE:
+    case PROP_TLS_KEY:
+    case PROP_ALLOWED_HOSTS:
+    case PROP_ALLOW_ORIGIN:
       if (sink->listening_taken)
         goto not_in_null;
       break;
@@ -693,6 +839,40 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_REQUEST_BURST:
       sink->request_burst = g_value_get_uint (value);
+      break;
+    case PROP_AUTH_USER:
+      g_free (sink->auth_user);
+      sink->auth_user = g_value_dup_string (value);
+      break;
+    case PROP_AUTH_PASSWORD:
+      free_secret (sink->auth_password);
+      sink->auth_password = g_value_dup_string (value);
+      break;
+    case PROP_AUTH_FILE:
+      g_free (sink->auth_file);
+      sink->auth_file = g_value_dup_string (value);
+      break;
+    case PROP_AUTH_REALM:
+      g_free (sink->auth_realm);
+      sink->auth_realm = g_value_dup_string (value);
+      if (!sink->auth_realm)
+        sink->auth_realm = g_strdup (DEFAULT_AUTH_REALM);
+      break;
+    case PROP_TLS_CERTIFICATE:
+      g_free (sink->tls_certificate);
+      sink->tls_certificate = g_value_dup_string (value);
+      break;
+    case PROP_TLS_KEY:
+      g_free (sink->tls_key);
+      sink->tls_key = g_value_dup_string (value);
+      break;
+    case PROP_ALLOWED_HOSTS:
+      g_free (sink->allowed_hosts);
+      sink->allowed_hosts = g_value_dup_string (value);
+      break;
+    case PROP_ALLOW_ORIGIN:
+      g_free (sink->allow_origin);
+      sink->allow_origin = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -762,6 +942,27 @@ gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SNAPSHOT_PATH:
       g_value_set_string (value, sink->snapshot_path);
+      break;
+    case PROP_AUTH_USER:
+      g_value_set_string (value, sink->auth_user);
+      break;
+    case PROP_AUTH_FILE:
+      g_value_set_string (value, sink->auth_file);
+      break;
+    case PROP_AUTH_REALM:
+      g_value_set_string (value, sink->auth_realm);
+      break;
+    case PROP_TLS_CERTIFICATE:
+      g_value_set_string (value, sink->tls_certificate);
+      break;
+    case PROP_TLS_KEY:
+      g_value_set_string (value, sink->tls_key);
+      break;
+    case PROP_ALLOWED_HOSTS:
+      g_value_set_string (value, sink->allowed_hosts);
+      break;
+    case PROP_ALLOW_ORIGIN:
+      g_value_set_string (value, sink->allow_origin);
       break;
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint (value, sink->idle_timeout);
@@ -996,14 +1197,26 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
     gst_mjpeg_http_sink_warning,
   };
   GstMjpegHttpServerConfig config;
+  GstMjpegHttpAccessSettings settings;
   GstMjpegHttpLimits limits;
   GstMjpegHttpServer *server;
+  GPtrArray *warnings;
   GError *err = NULL;
   gchar *host, *url, *stream_url, *snapshot_url;
-  guint port;
+  const gchar *scheme;
+  guint port, i;
 
   GST_OBJECT_LOCK (sink);
   sink->listening_taken = TRUE;
+  /* the strings stay: they change only while listening_taken is FALSE */
+  settings.auth_user = sink->auth_user;
+  settings.auth_password = sink->auth_password;
+  settings.auth_file = sink->auth_file;
+  settings.auth_realm = sink->auth_realm;
+  settings.tls_certificate = sink->tls_certificate;
+  settings.tls_key = sink->tls_key;
+  settings.allowed_hosts = sink->allowed_hosts;
+  settings.allow_origin = sink->allow_origin;
   config.listen.address = g_strdup (sink->address);
   config.listen.port = sink->port;
   config.listen.listen_backlog = sink->listen_backlog;
@@ -1013,6 +1226,18 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   config.stats = &sink->stats;
   gst_mjpeg_http_sink_get_limits_locked (sink, &limits);
   GST_OBJECT_UNLOCK (sink);
+
+  /* files are read and the certificate tried here, before anything
+   * listens, so that a mistake leaves no port bound */
+  warnings = g_ptr_array_new_with_free_func (g_free);
+  config.access = gst_mjpeg_http_access_new (&settings, warnings, &err);
+  for (i = 0; i < warnings->len; i++)
+    GST_ELEMENT_WARNING (sink, RESOURCE, SETTINGS, ("%s",
+            (const gchar *) g_ptr_array_index (warnings, i)), (NULL));
+  g_ptr_array_unref (warnings);
+  if (!config.access)
+    goto bad_access;
+  scheme = config.access->certificate ? "https" : "http";
 
   /* the server may outlive the state change that stops it, when a handler
    * of its own signals stops the pipeline: it holds the element */
@@ -1035,12 +1260,11 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   g_object_notify_by_pspec (G_OBJECT (sink), properties[PROP_CURRENT_PORT]);
 
   host = url_host (config.listen.address);
-  url =
-      g_strdup_printf ("http://%s:%u%s", host, port, config.listen.viewer_path);
-  stream_url =
-      g_strdup_printf ("http://%s:%u%s", host, port, config.listen.stream_path);
-  snapshot_url =
-      g_strdup_printf ("http://%s:%u%s", host, port,
+  url = g_strdup_printf ("%s://%s:%u%s", scheme, host, port,
+      config.listen.viewer_path);
+  stream_url = g_strdup_printf ("%s://%s:%u%s", scheme, host, port,
+      config.listen.stream_path);
+  snapshot_url = g_strdup_printf ("%s://%s:%u%s", scheme, host, port,
       config.listen.snapshot_path);
   GST_INFO_OBJECT (sink, "serving on %s (stream %s)", url, stream_url);
   gst_element_post_message (GST_ELEMENT (sink),
@@ -1063,6 +1287,25 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   return TRUE;
 
   /* ERRORS */
+bad_access:
+  {
+    /* a file's trouble (missing, unreadable, wrong content) or a setting's */
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+      GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS, ("%s", err->message),
+          (NULL));
+    else
+      GST_ELEMENT_ERROR (sink, RESOURCE, OPEN_READ, ("%s", err->message),
+          (NULL));
+    g_error_free (err);
+    g_free ((gchar *) config.listen.address);
+    g_free ((gchar *) config.listen.viewer_path);
+    g_free ((gchar *) config.listen.stream_path);
+    g_free ((gchar *) config.listen.snapshot_path);
+    GST_OBJECT_LOCK (sink);
+    sink->listening_taken = FALSE;
+    GST_OBJECT_UNLOCK (sink);
+    return FALSE;
+  }
 start_failed:
   {
     if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {

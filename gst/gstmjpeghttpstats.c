@@ -29,6 +29,13 @@ static const gchar *refusal_nicks[GST_MJPEG_HTTP_N_REFUSALS] = {
   [GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS] = "too-many-from-address",
   [GST_MJPEG_HTTP_REFUSAL_SNAPSHOT_QUEUE_FULL] = "snapshot-queue-full",
   [GST_MJPEG_HTTP_REFUSAL_SLOW_READER] = "slow-reader",
+  [GST_MJPEG_HTTP_REFUSAL_UNAUTHORIZED] = "unauthorized",
+  [GST_MJPEG_HTTP_REFUSAL_WRONG_PASSWORD] = "wrong-password",
+  [GST_MJPEG_HTTP_REFUSAL_LOCKED_OUT] = "locked-out",
+  [GST_MJPEG_HTTP_REFUSAL_CHECKS_BUSY] = "checks-busy",
+  [GST_MJPEG_HTTP_REFUSAL_HOST_NOT_ALLOWED] = "host-not-allowed",
+  [GST_MJPEG_HTTP_REFUSAL_NOT_TLS] = "not-tls",
+  [GST_MJPEG_HTTP_REFUSAL_TLS_FAILED] = "tls-failed",
 };
 
 void

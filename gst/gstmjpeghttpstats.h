@@ -29,6 +29,13 @@ typedef enum
   GST_MJPEG_HTTP_REFUSAL_TOO_MANY_FROM_ADDRESS, /* 503: max-clients-per-address */
   GST_MJPEG_HTTP_REFUSAL_SNAPSHOT_QUEUE_FULL,   /* 503: too many wait for a first frame */
   GST_MJPEG_HTTP_REFUSAL_SLOW_READER,   /* an answer cut off: no byte taken for timeout */
+  GST_MJPEG_HTTP_REFUSAL_UNAUTHORIZED,  /* 401: no credentials */
+  GST_MJPEG_HTTP_REFUSAL_WRONG_PASSWORD,        /* 401: wrong credentials */
+  GST_MJPEG_HTTP_REFUSAL_LOCKED_OUT,    /* 429: too many wrong passwords */
+  GST_MJPEG_HTTP_REFUSAL_CHECKS_BUSY,   /* 503: a password check is running */
+  GST_MJPEG_HTTP_REFUSAL_HOST_NOT_ALLOWED,      /* 421: Host not in allowed-hosts */
+  GST_MJPEG_HTTP_REFUSAL_NOT_TLS,       /* 400: plain http on the https port */
+  GST_MJPEG_HTTP_REFUSAL_TLS_FAILED,    /* the TLS handshake failed */
   GST_MJPEG_HTTP_N_REFUSALS
 } GstMjpegHttpRefusal;
 

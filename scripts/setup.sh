@@ -22,16 +22,21 @@ packages=(
   meson ninja-build pkg-config gcc
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libsoup-3.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-x curl
+  gstreamer1.0-x curl libcrypt-dev glib-networking
 )
 if [ "$with_tests" = yes ]; then
   # PyGObject for the end-to-end tests; Chromium, its driver and selenium
   # for the browser tests; indent for the style check; wrk for the request
   # floods; valgrind, clang and its libFuzzer runtime for CI's memory checks
-  # and fuzzer; jq for the benchmarks.
+  # and fuzzer; jq for the benchmarks. For access control: htpasswd
+  # (apache2-utils) and mkpasswd (whois) make password files, openssl
+  # certificates, certutil (libnss3-tools) makes Chromium trust them; curl,
+  # ffmpeg and nginx-light are clients and a proxy to test with; GnuTLS
+  # lets the benchmark's load client speak https.
   packages+=(python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
     chromium chromium-driver python3-selenium indent wrk valgrind clang
-    libclang-rt-14-dev jq)
+    libclang-rt-14-dev jq apache2-utils whois openssl libnss3-tools ffmpeg
+    nginx-light libgnutls28-dev)
 fi
 
 # Stops with one sentence: what is wrong and what to do.
@@ -62,6 +67,9 @@ check_requirements() {
   at_least gstreamer-base-1.0 "$(pkg_version gstreamer-base-1.0)" 1.22 libgstreamer1.0-dev
   at_least libsoup-3.0 "$(pkg_version libsoup-3.0)" 3.2 libsoup-3.0-dev
   at_least gio-2.0 "$(pkg_version gio-2.0)" 2.74 libglib2.0-dev
+  at_least libcrypt "$(pkg_version libcrypt)" 4.4 libcrypt-dev
+  [ -e "$(pkg-config --variable=giomoduledir gio-2.0)/libgiognutls.so" ] ||
+    fail "GIO has no TLS backend, so https cannot work; apt-get install glib-networking."
   for element in videotestsrc jpegenc jpegdec multipartdemux souphttpsrc; do
     gst-inspect-1.0 --exists "$element" ||
       fail "GStreamer has no $element element; apt-get install gstreamer1.0-plugins-base gstreamer1.0-plugins-good."
@@ -84,9 +92,15 @@ check_requirements() {
   driver_v=$(env -u LD_PRELOAD "$chromedriver" --version 2>/dev/null | grep -o -E '[0-9]+(\.[0-9]+)+' | head -n 1 || true)
   [ "${v%%.*}" = "${driver_v%%.*}" ] ||
     fail "chromium $v and chromedriver ${driver_v:-(no version)} differ in their major version; install both from Debian: apt-get install chromium chromium-driver."
-  for tool in indent wrk valgrind clang jq; do
-    command -v "$tool" >/dev/null || fail "$tool is missing; run scripts/setup.sh --tests (apt-get install $tool)."
+  local pair
+  for pair in indent:indent wrk:wrk valgrind:valgrind clang:clang jq:jq \
+      htpasswd:apache2-utils mkpasswd:whois openssl:openssl \
+      certutil:libnss3-tools ffmpeg:ffmpeg nginx:nginx-light; do
+    command -v "${pair%%:*}" >/dev/null ||
+      fail "${pair%%:*} is missing; run scripts/setup.sh --tests (apt-get install ${pair#*:})."
   done
+  pkg-config --exists gnutls ||
+    fail "GnuTLS headers are missing for the benchmark's https client; apt-get install libgnutls28-dev."
 }
 
 if [ "$check_only" = yes ]; then
