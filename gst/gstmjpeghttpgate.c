@@ -19,7 +19,10 @@
  *  - stream requests past max-clients or max-clients-per-address (503);
  *  - requests past the address's rate (429): every request takes a token,
  *    opening a stream included, so that a peer cannot make the server open
- *    and close streams as fast as it likes; an open stream takes none.
+ *    and close streams as fast as it likes; an open stream takes none;
+ *  - requests for a host not in allowed-hosts (421), without the right
+ *    password (401 with the challenge), or from an address locked out for
+ *    its wrong passwords (429).
  * What passes is a complete, valid request within every limit, handed on
  * with a ticket that says what it asks for; handlers check none of this
  * again. libsoup 3.2 therefore never meets a head it fails on (one of its
@@ -41,7 +44,25 @@
  * pauses accepting with a growing back-off instead of spinning, and warns
  * once; other accept errors concern one connection and are passed over.
  *
- * Threads: everything runs on the server thread; no lock.
+ * With TLS, the handshake comes first, and only once the peer's whole
+ * ClientHello is in; plain http to the port gets a 400 in clear. GIO runs
+ * a handshake on a worker thread that blocks on the peer, so at most
+ * HANDSHAKES_MAX run at once and HANDSHAKES_PER_ADDRESS from one address:
+ * a peer that stalls its handshakes keeps only its own share busy, the
+ * others wait their turn oldest first, and the head's deadline (which
+ * covers the handshake) ends every one. The head is then read through TLS.
+ * Refusals before the handshake is done cannot be read by the peer, so
+ * those connections are just closed.
+ *
+ * A password that only a hash can check (auth-file) is checked on a worker
+ * thread, one at a time, so that crypt() never holds up the frames.
+ *
+ * Threads: everything runs on the server thread, no lock, except the
+ * handshakes and password checks, which run on GLib's worker threads and
+ * touch only their own connection and (read-only) the access rules; their
+ * callbacks come back to the server thread. A connection with one in
+ * flight ("busy") is freed by that callback, never before: the worker may
+ * still use its socket.
  */
 
 /* accept4() */

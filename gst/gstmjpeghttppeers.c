@@ -8,8 +8,8 @@
  */
 
 /* What each peer address holds and may still take: its connections whose
- * request is not complete yet, its stream slots, and a token bucket for
- * its short requests. Per address, not per connection, so that one peer
+ * request is not complete yet, its stream slots, a token bucket for its
+ * short requests, and its wrong passwords in a row. Per address, not per connection, so that one peer
  * cannot take every slot by opening more connections.
  *
  * Threads: the server thread only; no lock. Time is passed in, so the

@@ -37,6 +37,17 @@
  * #GstMjpegHttpSink:max-clients a stream request gets 503 with
  * `Retry-After` at once.
  *
+ * Who may watch: #GstMjpegHttpSink:auth-user and
+ * #GstMjpegHttpSink:auth-password, or #GstMjpegHttpSink:auth-file, ask every
+ * request for a password (HTTP Basic); #GstMjpegHttpSink:tls-certificate and
+ * #GstMjpegHttpSink:tls-key serve https on the same port;
+ * #GstMjpegHttpSink:allowed-hosts refuses requests for other host names
+ * (421), against DNS rebinding; #GstMjpegHttpSink:allow-origin allows
+ * scripts of another origin to read frames. They are checked and their
+ * files read when the element goes to READY: a mistake is an element error
+ * naming the file, and nothing listens. docs/security.md has the threat
+ * model and ready configurations.
+ *
  * When the server is listening the element posts an element message named
  * `mjpeghttpsink-listening` with the fields `url` (the viewer page),
  * `stream-url`, `snapshot-url`, `address` and `port`.

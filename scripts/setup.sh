@@ -121,6 +121,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Debian starts nginx on port 80 as it installs it; the tests run their
+  # own nginx on loopback, and a web server open to the network is not
+  # something a test set-up should leave behind.
+  if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v systemctl >/dev/null &&
+      systemctl is-enabled --quiet nginx 2>/dev/null; then
+    $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+    echo "setup.sh: stopped and disabled the nginx service Debian started on install (the tests run their own)."
+  fi
 fi
 
 check_requirements

@@ -255,6 +255,104 @@ GST_START_TEST (test_peer_keys)
 
 GST_END_TEST;
 
+/* The host a request is for, as allowed-hosts compares it; and the
+ * credentials, kept for the password check. */
+GST_START_TEST (test_host_and_authorization)
+{
+  GstMjpegHttpRequest req;
+  gchar long_auth[GST_MJPEG_HTTP_AUTHORIZATION_MAX + 64];
+  gchar *head;
+
+  fail_unless_equals_int (parse ("GET / HTTP/1.1\r\nHost: CAM.Local:8080\r\n"
+          "Authorization: Basic YTpi \r\n\r\n", &req),
+      GST_MJPEG_HTTP_PARSE_COMPLETE);
+  fail_unless_equals_string (req.host, "cam.local");
+  fail_unless_equals_string (req.authorization, "Basic YTpi");
+
+  fail_unless_equals_int (parse ("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n",
+          &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
+  fail_unless_equals_string (req.host, "::1");
+  fail_unless_equals_string (req.authorization, "");
+
+  /* an absolute target's host wins over the Host header, before or after */
+  fail_unless_equals_int (parse ("GET http://evil.example:1/ HTTP/1.1\r\n"
+          "Host: cam\r\n\r\n", &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
+  fail_unless_equals_string (req.host, "evil.example");
+
+  /* HTTP/1.0 without Host: no host */
+  fail_unless_equals_int (parse ("GET / HTTP/1.0\r\n\r\n", &req),
+      GST_MJPEG_HTTP_PARSE_COMPLETE);
+  fail_unless_equals_string (req.host, "");
+
+  fail_unless_equals_int (parse ("GET / HTTP/1.1\r\nHost: a\r\n"
+          "Authorization: Basic YTpi\r\nauthorization: Basic YzpK\r\n\r\n",
+          &req), GST_MJPEG_HTTP_PARSE_BAD_REQUEST);
+  fail_unless (strstr (req.error, "more than one Authorization"));
+
+  memset (long_auth, 'A', sizeof (long_auth) - 1);
+  long_auth[sizeof (long_auth) - 1] = '\0';
+  head = g_strdup_printf ("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: "
+      "Basic %s\r\n\r\n", long_auth);
+  fail_unless_equals_int (parse (head, &req), GST_MJPEG_HTTP_PARSE_BAD_REQUEST);
+  fail_unless (strstr (req.error, "Authorization header is too long"));
+  g_free (head);
+}
+
+GST_END_TEST;
+
+/* Wrong passwords: five are free, then the address is shut out of
+ * password checks for 1 s, 2 s, 4 s ...; other addresses are not; a right
+ * one forgives. */
+GST_START_TEST (test_password_failures)
+{
+  GstMjpegHttpPeers *peers = gst_mjpeg_http_peers_new ();
+  GstMjpegHttpPeerKey a, b;
+  guint retry = 0, i;
+  gint64 t = 1000000;
+
+  key_of (&a, "10.0.0.1");
+  key_of (&b, "10.0.0.2");
+  for (i = 1; i <= GST_MJPEG_HTTP_PEERS_FREE_PASSWORD_FAILURES; i++) {
+    fail_unless (gst_mjpeg_http_peers_may_try_password (peers, &a, t, &retry));
+    fail_unless_equals_int (gst_mjpeg_http_peers_password_failed (peers, &a,
+            t), i);
+  }
+  fail_unless (gst_mjpeg_http_peers_may_try_password (peers, &a, t, &retry));
+  gst_mjpeg_http_peers_password_failed (peers, &a, t);
+  fail_if (gst_mjpeg_http_peers_may_try_password (peers, &a, t, &retry));
+  fail_unless_equals_int (retry, 1);
+  fail_unless (gst_mjpeg_http_peers_may_try_password (peers, &b, t, &retry));
+
+  t += G_USEC_PER_SEC;
+  fail_unless (gst_mjpeg_http_peers_may_try_password (peers, &a, t, &retry));
+  gst_mjpeg_http_peers_password_failed (peers, &a, t);
+  fail_if (gst_mjpeg_http_peers_may_try_password (peers, &a, t, &retry));
+  fail_unless_equals_int (retry, 2);
+
+  /* an address with failures is kept, even holding nothing else */
+  gst_mjpeg_http_peers_sweep (peers, t + 60 * G_USEC_PER_SEC);
+  fail_unless_equals_int (gst_mjpeg_http_peers_get_n_addresses (peers), 1);
+
+  /* the lockout grows to at most 5 minutes */
+  for (i = 0; i < 40; i++)
+    gst_mjpeg_http_peers_password_failed (peers, &a, t);
+  fail_if (gst_mjpeg_http_peers_may_try_password (peers, &a, t, &retry));
+  fail_unless_equals_int (retry, 300);
+
+  gst_mjpeg_http_peers_password_succeeded (peers, &a);
+  fail_unless (gst_mjpeg_http_peers_may_try_password (peers, &a, t, &retry));
+  fail_unless_equals_int (gst_mjpeg_http_peers_password_failed (peers, &a, t),
+      1);
+
+  /* and failures are forgotten a quarter of an hour after the last */
+  t += 901 * G_USEC_PER_SEC;
+  fail_unless_equals_int (gst_mjpeg_http_peers_password_failed (peers, &a, t),
+      1);
+  gst_mjpeg_http_peers_free (peers);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_stream_slots)
 {
   GstMjpegHttpPeers *peers = gst_mjpeg_http_peers_new ();
@@ -311,6 +409,8 @@ request_suite (void)
   tcase_add_test (tc, test_token_bucket);
   tcase_add_test (tc, test_peer_keys);
   tcase_add_test (tc, test_stream_slots);
+  tcase_add_test (tc, test_host_and_authorization);
+  tcase_add_test (tc, test_password_failures);
   return s;
 }
 
