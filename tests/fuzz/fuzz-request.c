@@ -8,8 +8,9 @@
  */
 
 /* libFuzzer target over everything the server parses or frames from what
- * a peer controls: the request head with its query options and route, and
- * the multipart part header. The first byte picks which; the rest is the
+ * a peer controls: the request head with its query options, route, host
+ * and credentials (the latter checked by the auth module), and the
+ * multipart part header. The first byte picks which; the rest is the
  * input. Built with clang's -fsanitize=fuzzer (meson -Dfuzzing=true), and
  * without it, as replay.c's corpus check in every test run.
  *
@@ -26,6 +27,7 @@
 
 #include <libsoup/soup.h>
 
+#include "gstmjpeghttpauth.h"
 #include "gstmjpeghttpmultipart.h"
 #include "gstmjpeghttprequest.h"
 
@@ -76,6 +78,26 @@ check_libsoup_accepts (const gchar * head, gsize len)
   soup_message_headers_unref (hdrs);
 }
 
+/* Whatever credentials a head carries, the check decides without hashing
+ * for a user-password pair, and grants only the right pair. */
+static void
+check_credentials (const GstMjpegHttpRequest * req)
+{
+  static GstMjpegHttpAuth *auth;
+  GstMjpegHttpAuthResult res;
+
+  if (!auth)
+    auth = gst_mjpeg_http_auth_new_password ("user", "pass");
+  res = gst_mjpeg_http_auth_check (auth,
+      req->authorization[0] ? req->authorization : NULL);
+  CHECK (res != GST_MJPEG_HTTP_AUTH_NEEDS_HASH);
+  if (!req->authorization[0])
+    CHECK (res == GST_MJPEG_HTTP_AUTH_MISSING);
+  if (res == GST_MJPEG_HTTP_AUTH_GRANTED)
+    CHECK (g_str_has_suffix (req->authorization, "dXNlcjpwYXNz")
+        || g_str_has_suffix (req->authorization, "dXNlcjpwYXNz="));
+}
+
 static void
 fuzz_request (const gchar * data, gsize size)
 {
@@ -90,6 +112,11 @@ fuzz_request (const gchar * data, gsize size)
       CHECK (req.path[0] == '/');
       CHECK (strlen (req.path) < sizeof (req.path));
       CHECK (strlen (req.if_none_match) <= GST_MJPEG_HTTP_ETAG_MAX);
+      /* allowed-hosts compares lower-case names without port or brackets */
+      CHECK (strlen (req.host) <= GST_MJPEG_HTTP_HOST_MAX);
+      CHECK (!strpbrk (req.host, "ABCDEFGHIJKLMNOPQRSTUVWXYZ[]/@ "));
+      CHECK (strlen (req.authorization) <= GST_MJPEG_HTTP_AUTHORIZATION_MAX);
+      check_credentials (&req);
       gst_mjpeg_http_request_route (&req, "/", "/stream", "/snapshot");
       check_libsoup_accepts (data, req.head_len);
       /* the same head cut short is only incomplete */
