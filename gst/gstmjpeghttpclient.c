@@ -81,6 +81,9 @@ struct _GstMjpegHttpClient
   gint64 last_progress_us;
   gsize input_bytes;
   GstMjpegHttpSinkClientStatus status;
+  /* writes go through TLS, which takes at most a record (16 KiB) a call:
+   * a short write does not mean the socket is full */
+  gboolean records;
 };
 
 /* Takes ownership of @stream, a connection stolen from libsoup. */
@@ -117,6 +120,7 @@ gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
   client->peer = *peer;
   client->need_opening = TRUE;
   client->last_progress_us = now_us;
+  client->records = gst_mjpeg_http_stream_is_tls (stream);
 
   /* Best effort: a kernel without it just buffers more. */
   setsockopt (client->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
@@ -231,11 +235,17 @@ static GstMjpegHttpClientResult
 gst_mjpeg_http_client_write (GstMjpegHttpClient * client, gint64 now_us)
 {
   GOutputVector vec[4];
-  guint n = 0;
-  gsize skip = client->offset, left = 0, written = 0, len, i;
+  guint n;
+  gsize skip, left, written, len, i;
   const gchar *str;
   GPollableReturn ret;
   GError *err = NULL;
+
+again:
+  n = 0;
+  skip = client->offset;
+  left = 0;
+  written = 0;
 
   if (client->need_opening) {
     str = gst_mjpeg_http_multipart_opening (client->layout, &len);
@@ -266,6 +276,11 @@ gst_mjpeg_http_client_write (GstMjpegHttpClient * client, gint64 now_us)
     client->last_progress_us = now_us;
   if (written < left) {
     client->offset += written;
+    /* Over TLS, on until the socket is full: the edge-triggered EPOLLOUT
+     * comes only after a write found it full. Over plain TCP a short
+     * write already did. */
+    if (client->records && written > 0)
+      goto again;
     return GST_MJPEG_HTTP_CLIENT_PENDING;
   }
 

@@ -331,3 +331,29 @@ gst_mjpeg_http_stream_get_socket (GIOStream * stream)
   }
   return NULL;
 }
+
+/* Whether TLS is somewhere under @stream (see
+ * gst_mjpeg_http_stream_get_socket() for the wrappers looked through). */
+gboolean
+gst_mjpeg_http_stream_is_tls (GIOStream * stream)
+{
+  while (stream && !G_IS_SOCKET_CONNECTION (stream)) {
+    GIOStream *base = NULL;
+
+    if (G_IS_TLS_CONNECTION (stream))
+      return TRUE;
+    if (REPLAY_IS_STREAM (stream)) {
+      stream = REPLAY_STREAM (stream)->base;
+      continue;
+    }
+    if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream),
+            "base-iostream"))
+      return FALSE;
+    g_object_get (stream, "base-iostream", &base, NULL);
+    /* the wrapper keeps its base */
+    if (base)
+      g_object_unref (base);
+    stream = base;
+  }
+  return FALSE;
+}

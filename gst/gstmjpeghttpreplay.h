@@ -19,6 +19,8 @@ GIOStream * gst_mjpeg_http_replay_stream_new (GIOStream * base,
 
 GSocket *   gst_mjpeg_http_stream_get_socket (GIOStream * stream);
 
+gboolean            gst_mjpeg_http_stream_is_tls (GIOStream * stream);
+
 G_END_DECLS
 
 #endif /* __GST_MJPEG_HTTP_REPLAY_H__ */
