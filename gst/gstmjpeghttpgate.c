@@ -107,6 +107,12 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
  * all ours. */
 #define HANDSHAKES_MAX 6
 #define HANDSHAKES_PER_ADDRESS 2
+/* A handshake that has run this long while a ClientHello from an address
+ * with fewer handshakes waits gives up its slot: over any real network a
+ * handshake takes a few round trips, so one that has not finished by then
+ * is almost certainly stalled, and stallers from several addresses must not
+ * keep every slot. */
+#define HANDSHAKE_GRACE_US (2 * G_USEC_PER_SEC)
 /* Password checks in flight (each a crypt() on a worker thread, which
  * keeps a core busy for its duration: a flood of wrong passwords from many
  * addresses takes at most one core from the frames); past it a request
@@ -155,6 +161,7 @@ typedef struct
   /* in hellos (waiting for a handshake slot) or in handshakes */
   GList tls_link;
   TlsQueue tls_queue;
+  gint64 handshake_us;
   /* a handshake or a password check runs on a worker thread: a Pending
    * closed meanwhile is freed by its callback, not before, as the worker
    * still uses the socket */
@@ -211,6 +218,7 @@ static void gst_mjpeg_http_gate_start_accepting (GstMjpegHttpGate * gate);
 static void linger (GstMjpegHttpGate * gate, Pending * p);
 static void judge (GstMjpegHttpGate * gate, Pending * p, guint32 events);
 static void start_handshakes (GstMjpegHttpGate * gate);
+static Pending *victim (GstMjpegHttpGate * gate);
 
 /* ---- connections -------------------------------------------------------- */
 
@@ -227,6 +235,7 @@ update_deadline (GstMjpegHttpGate * gate)
 {
   Pending *w = g_queue_peek_head (&gate->waiting);
   Pending *l = g_queue_peek_head (&gate->lingering);
+  Pending *v;
   gint64 t = -1;
   gint n = g_queue_get_length (&gate->waiting);
 
@@ -234,6 +243,10 @@ update_deadline (GstMjpegHttpGate * gate)
     t = waiting_deadline (gate, w);
   if (l && (t < 0 || l->since_us < t))
     t = l->since_us;
+  /* when a stalled handshake is to give way to a waiting ClientHello */
+  v = victim (gate);
+  if (v && (t < 0 || v->handshake_us + HANDSHAKE_GRACE_US < t))
+    t = v->handshake_us + HANDSHAKE_GRACE_US;
   g_source_set_ready_time (gate->deadline_source, t);
   g_atomic_int_add (&gate->stats->pending_connections,
       n - gate->reported_pending);
@@ -315,6 +328,8 @@ reason_phrase (guint status)
   switch (status) {
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
     case 405:
       return "Method Not Allowed";
     case 408:
@@ -323,6 +338,8 @@ reason_phrase (guint status)
       return "URI Too Long";
     case 417:
       return "Expectation Failed";
+    case 421:
+      return "Misdirected Request";
     case 429:
       return "Too Many Requests";
     case 431:
@@ -372,6 +389,7 @@ refuse (GstMjpegHttpGate * gate, Pending * p, guint status,
       "Connection: close\r\n"
       "Cache-Control: no-store\r\n"
       "X-Content-Type-Options: nosniff\r\n"
+      "Referrer-Policy: no-referrer\r\n"
       "%s%s%s\r\n%s%s", status, reason_phrase (status),
       (guint) strlen (message) + 1, retry,
       status == 405 ? "Allow: GET, HEAD\r\n" : "",
@@ -553,8 +571,12 @@ start_handshake (GstMjpegHttpGate * gate, Pending * p)
   gint64 left_us = waiting_deadline (gate, p) - g_get_monotonic_time ();
 
   p->conn = g_socket_connection_factory_create_connection (p->socket);
-  p->tls = G_IO_STREAM (g_tls_server_connection_new (G_IO_STREAM (p->conn),
-          gate->access->certificate, &err));
+  /* No database: by default each connection builds a trust list of the
+   * system's certificate authorities (some 3.7 MB and milliseconds each),
+   * for client certificates, which this server never asks for. */
+  p->tls = g_initable_new (g_tls_backend_get_server_connection_type
+      (g_tls_backend_get_default ()), NULL, &err, "base-io-stream", p->conn,
+      "certificate", gate->access->certificate, "database", NULL, NULL);
   if (!p->tls) {
     GST_WARNING ("cannot make a TLS connection: %s", err->message);
     g_clear_error (&err);
@@ -568,26 +590,83 @@ start_handshake (GstMjpegHttpGate * gate, Pending * p)
   p->cancellable = g_cancellable_new ();
   p->busy = TRUE;
   gate->busy++;
+  p->handshake_us = g_get_monotonic_time ();
   g_queue_push_tail_link (&gate->handshakes, &p->tls_link);
   p->tls_queue = TLS_QUEUE_HANDSHAKES;
   g_tls_connection_handshake_async (G_TLS_CONNECTION (p->tls),
       G_PRIORITY_DEFAULT, p->cancellable, handshake_done, p);
 }
 
-/* Gives free handshake slots to the oldest waiting ClientHellos whose
- * address has not used up its share. */
+/* The waiting ClientHello to serve next: of the addresses with the fewest
+ * handshakes running, the oldest. NULL if none may start. */
+static Pending *
+next_hello (GstMjpegHttpGate * gate, guint * running)
+{
+  Pending *best = NULL;
+  guint best_n = HANDSHAKES_PER_ADDRESS;
+  GList *l;
+
+  for (l = gate->hellos.head; l; l = l->next) {
+    guint n = handshakes_from (gate, &((Pending *) l->data)->key);
+
+    if (n < best_n) {
+      best = l->data;
+      best_n = n;
+    }
+  }
+  *running = best_n;
+  return best;
+}
+
+/* The handshake that is to give way to the next waiting ClientHello once
+ * its grace is over: the oldest whose address runs more handshakes than
+ * the waiting one's. NULL when slots are free, nobody waits, nobody runs
+ * more, or one is already cancelled (its slot frees when its worker
+ * returns). */
+static Pending *
+victim (GstMjpegHttpGate * gate)
+{
+  guint running;
+  GList *l;
+
+  if (gate->handshakes.length < HANDSHAKES_MAX || !next_hello (gate, &running))
+    return NULL;
+  for (l = gate->handshakes.head; l; l = l->next) {
+    if (((Pending *) l->data)->dead)
+      return NULL;
+  }
+  for (l = gate->handshakes.head; l; l = l->next) {
+    Pending *h = l->data;
+
+    if (handshakes_from (gate, &h->key) > running)
+      return h;
+  }
+  return NULL;
+}
+
+/* Gives free handshake slots to waiting ClientHellos, fewest running per
+ * address first, and makes a slot for them from a stalled handshake when
+ * none is free. */
 static void
 start_handshakes (GstMjpegHttpGate * gate)
 {
-  GList *l = gate->hellos.head, *next;
+  gint64 now = g_get_monotonic_time ();
+  guint running;
+  Pending *p, *v;
 
-  for (; l && gate->handshakes.length < HANDSHAKES_MAX; l = next) {
-    Pending *p = l->data;
-
-    next = l->next;
-    if (handshakes_from (gate, &p->key) >= HANDSHAKES_PER_ADDRESS)
-      continue;
-    g_queue_unlink (&gate->hellos, l);
+  while ((p = next_hello (gate, &running))) {
+    if (gate->handshakes.length >= HANDSHAKES_MAX) {
+      v = victim (gate);
+      if (v && now - v->handshake_us >= HANDSHAKE_GRACE_US) {
+        GST_DEBUG ("a handshake stalled for %" G_GINT64_FORMAT " ms: "
+            "dropped for a waiting one", (now - v->handshake_us) / 1000);
+        gst_mjpeg_http_stats_count_refusal (gate->stats,
+            GST_MJPEG_HTTP_REFUSAL_EVICTED);
+        close_pending (gate, v);
+      }
+      return;
+    }
+    g_queue_unlink (&gate->hellos, &p->tls_link);
     p->tls_queue = TLS_QUEUE_NONE;
     start_handshake (gate, p);
   }
@@ -961,6 +1040,7 @@ gst_mjpeg_http_gate_deadline_dispatch (GSource * source, GSourceFunc callback,
     refuse (gate, p, 408, GST_MJPEG_HTTP_REFUSAL_HEADER_TIMEOUT, message, 0,
         NULL, FALSE);
   }
+  start_handshakes (gate);
   update_deadline (gate);
   sweep_peers (gate, now);
   free_dead (gate);
