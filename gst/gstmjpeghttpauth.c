@@ -63,7 +63,8 @@ typedef struct
  * the password. */
 typedef struct
 {
-  gchar buf[DECODED_MAX + 1];
+  /* twice the decoded size: room for Latin-1 made UTF-8 */
+  gchar buf[2 * DECODED_MAX + 1];
   gsize len;
   const gchar *password;
 } Credentials;
@@ -168,6 +169,32 @@ is_base64 (const gchar * s, gsize len)
   return TRUE;
 }
 
+/* libsoup (souphttpsrc) sends credentials in ISO-8859-1 when they fit in
+ * it, whatever charset the challenge names; curl, ffmpeg and browsers send
+ * UTF-8, as the files hold. Bytes that are not UTF-8 are read as Latin-1,
+ * so "wörd" works from either. In place, from the end. */
+static void
+latin1_to_utf8 (Credentials * creds)
+{
+  gsize n = creds->len, extra = 0, i, j;
+
+  for (i = 0; i < n; i++)
+    extra += (guchar) creds->buf[i] >= 0x80;
+  j = n + extra;
+  creds->buf[j] = '\0';
+  for (i = n; i-- > 0;) {
+    guchar c = creds->buf[i];
+
+    if (c < 0x80) {
+      creds->buf[--j] = c;
+    } else {
+      creds->buf[--j] = 0x80 | (c & 0x3f);
+      creds->buf[--j] = 0xc0 | (c >> 6);
+    }
+  }
+  creds->len = n + extra;
+}
+
 /* TRUE when @authorization holds Basic credentials to judge, decoded into
  * @creds; otherwise *@result says MISSING or DENIED. The caller wipes
  * @creds either way. */
@@ -204,6 +231,8 @@ parse_basic (const gchar * authorization, Credentials * creds,
   creds->buf[creds->len] = '\0';
   if (memchr (creds->buf, '\0', creds->len))
     goto malformed;
+  if (!g_utf8_validate (creds->buf, creds->len, NULL))
+    latin1_to_utf8 (creds);
   /* the user cannot hold a ':' (RFC 7617); the password can */
   colon = memchr (creds->buf, ':', creds->len);
   if (!colon || colon == creds->buf)

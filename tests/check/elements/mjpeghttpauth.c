@@ -241,6 +241,22 @@ check_malformed (GstMjpegHttpAuth * auth)
   g_free (header);
 }
 
+/* libsoup sends a password that fits in Latin-1 in Latin-1; files and
+ * other clients hold UTF-8: both must let the same person in. */
+GST_START_TEST (test_latin1_credentials)
+{
+  GstMjpegHttpAuth *auth = gst_mjpeg_http_auth_new_password ("b\xc3\xb6" "b",
+      "w\xc3\xb6rd");
+
+  fail_unless_equals_int (check (auth, "b\xc3\xb6" "b:w\xc3\xb6rd"), GRANTED);
+  fail_unless_equals_int (check (auth, "b\xf6" "b:w\xf6rd"), GRANTED);
+  fail_unless_equals_int (check (auth, "b\xf6" "b:w\xf6rx"), DENIED);
+  fail_unless_equals_int (check (auth, "b\xf6" "b:w\xc3\xb6rdx"), DENIED);
+  gst_mjpeg_http_auth_free (auth);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_malformed_headers)
 {
   GstMjpegHttpAuth *auth = gst_mjpeg_http_auth_new_password ("user", "secret");
@@ -616,6 +632,7 @@ mjpeghttpauth_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_password_pair);
   tcase_add_test (tc, test_malformed_headers);
+  tcase_add_test (tc, test_latin1_credentials);
   tcase_add_test (tc, test_oversize_header);
   tcase_add_test (tc, test_file_schemes);
   tcase_add_test (tc, test_cache);
