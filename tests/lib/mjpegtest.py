@@ -45,6 +45,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+# The environment for tools the tests drive (curl, nginx, openssl, a
+# browser): without the ASan runtime the asan test setup preloads for our
+# own code, which these programs were not built for (nginx hangs with it).
+TOOL_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+
+
 class Program:
     """Runs argv with stdout and stderr merged into lines the test can wait
     for. Used as a context manager so that it is stopped whatever happens."""

@@ -42,8 +42,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from mjpegtest import (Program, check, free_port, jpeg_size, log,  # noqa: E402
-                       run)
+from mjpegtest import (TOOL_ENV, Program, check, free_port,  # noqa: E402
+                       jpeg_size, log, run)
 
 SKIP = 77
 SOURCE_DIR = Path(os.environ.get("MJPEGHTTP_SOURCE_DIR",
@@ -96,7 +96,7 @@ def make_certificates(tmp):
              "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
              "-extfile", ext, "-out", crt]):
         result = subprocess.run([str(a) for a in argv], cwd=tmp,
-                                capture_output=True, text=True)
+                                capture_output=True, text=True, env=TOOL_ENV)
         check(result.returncode == 0,
               f"{' '.join(map(str, argv[:3]))} failed: {result.stderr}")
     log("ok: a throwaway CA and a certificate for localhost")
@@ -106,7 +106,7 @@ def make_certificates(tmp):
 def make_password_file(tmp, htpasswd):
     path = tmp / "htpasswd"
     result = subprocess.run([htpasswd, "-cbB", str(path), USER, PASSWORD],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=TOOL_ENV)
     check(result.returncode == 0, f"htpasswd failed: {result.stderr}")
     return path
 
@@ -197,7 +197,8 @@ class Curl:
         head, body = self.tmp / "head", self.tmp / "body"
         argv = ["curl", "-sS", "--max-time", "10", *self.options, *options,
                 "-D", str(head), "-o", str(body), url]
-        result = subprocess.run(argv, capture_output=True, text=True)
+        result = subprocess.run(argv, capture_output=True, text=True,
+                                env=TOOL_ENV)
         check(result.returncode == 0,
               f"curl {url} failed (exit status {result.returncode}): "
               f"{result.stderr.strip()}")
@@ -208,7 +209,8 @@ class Curl:
         """The statuses of count GETs of url in a row, on one connection."""
         argv = ["curl", "-sS", "--max-time", "10", *self.options,
                 "-w", "%{http_code}\\n"] + ["-o", "/dev/null", url] * count
-        result = subprocess.run(argv, capture_output=True, text=True)
+        result = subprocess.run(argv, capture_output=True, text=True,
+                                env=TOOL_ENV)
         check(result.returncode == 0, f"curl {url} failed: {result.stderr}")
         return [int(s) for s in result.stdout.split()]
 
@@ -217,7 +219,7 @@ class Curl:
         argv = ["curl", "-sS", "-N", "-i", *self.options, *options, url]
         log("$ " + shlex.join(argv))
         return subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=TOOL_ENV,
                                 start_new_session=True)
 
 
@@ -345,13 +347,13 @@ def check_nginx_proxy(tmp, tools):
         nginx = [tools["nginx"], "-p", f"{tmp}/", "-c", str(conf),
                  "-e", "stderr"]
         result = subprocess.run(nginx + ["-t"], capture_output=True,
-                                text=True)
+                                text=True, env=TOOL_ENV)
         for line in result.stderr.splitlines():
             log("| " + line)
         check(result.returncode == 0, f"nginx -t rejects {conf}")
         log("ok: nginx -t accepts the example")
 
-        with Program(nginx + ["-g", "daemon off;"]) as proxy:
+        with Program(nginx + ["-g", "daemon off;"], env=TOOL_ENV) as proxy:
             try:
                 check_through(Curl(tmp, ca, https_port, http_port), proxy)
             finally:
@@ -374,7 +376,8 @@ def check_old_tls_refused(curl):
             ["openssl", "s_client", "-connect", f"127.0.0.1:{port}",
              "-servername", "localhost", f"-{version}",
              "-cipher", "DEFAULT:@SECLEVEL=0"],
-            input="", capture_output=True, text=True, timeout=10)
+            input="", capture_output=True, text=True, timeout=10,
+            env=TOOL_ENV)
         refused = "Cipher is (NONE)" in result.stdout
         check(refused != accepted and (result.returncode == 0) == accepted,
               f"openssl s_client -{version}: exit status "
