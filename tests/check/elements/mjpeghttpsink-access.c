@@ -1739,6 +1739,90 @@ GST_START_TEST (test_stalled_handshakes_time_out)
 
 GST_END_TEST;
 
+/* ---- no secret in the debug log ---------------------------------------- */
+
+G_LOCK_DEFINE_STATIC (collected);
+
+/* Says where, not the whole log. */
+#define fail_if_in_log(log, secret) G_STMT_START { \
+  const gchar *at = strstr ((log), (secret)); \
+  fail_unless (at == NULL, "the debug log shows \"%s\": ...%.80s...", \
+      (secret), at ? MAX (at - 40, (log)) : ""); \
+} G_STMT_END
+
+static void
+collect_log (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  GString *log = user_data;
+  const gchar *text = gst_debug_message_get (message);
+
+  G_LOCK (collected);
+  g_string_append_printf (log, "%s %s\n", gst_debug_category_get_name
+      (category), text ? text : "");
+  G_UNLOCK (collected);
+}
+
+/* Every category at the most verbose level, while passwords right and
+ * wrong, from the property and from a file, are sent: neither a password,
+ * nor its base64, nor a hash shows up in the log. */
+GST_START_TEST (test_no_secret_in_debug_log)
+{
+  GString *log = g_string_new (NULL);
+  GstDebugLevel old = gst_debug_get_default_threshold ();
+  gchar *file = write_temp (BEN_LINE "\n");
+  gchar *pair_b64 = g_base64_encode ((const guchar *) USER ":" PASSWORD,
+      strlen (USER ":" PASSWORD));
+  gchar *ben_b64 = g_base64_encode ((const guchar *) "ben:" BEN_PW,
+      strlen ("ben:" BEN_PW));
+  GstBuffer *frame = make_frame (1, 100);
+  GstHarness *h;
+
+  gst_debug_add_log_function (collect_log, log, NULL);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+
+  h = start_access_sink ("auth-user", USER, "auth-password", PASSWORD, NULL);
+  push (h, frame);
+  fail_unless_equals_int (status_with (sink_port (h), USER, PASSWORD, NULL),
+      200);
+  fail_unless_equals_int (status_with (sink_port (h), USER, "guess-one",
+          NULL), 401);
+  stop_access_sink (h);
+
+  h = start_access_sink ("auth-file", file, NULL);
+  push (h, frame);
+  fail_unless_equals_int (status_with (sink_port (h), "ben", BEN_PW, NULL),
+      200);
+  fail_unless_equals_int (status_with (sink_port (h), "ben", "guess-two",
+          NULL), 401);
+  stop_access_sink (h);
+
+  gst_debug_set_default_threshold (old);
+  gst_debug_remove_log_function (collect_log);
+
+  /* the log is there, and speaks of the requests */
+  fail_unless (log->len > 1000);
+  fail_unless_contains (log->str, "wrong user name or password from");
+  G_LOCK (collected);
+  fail_if_in_log (log->str, PASSWORD);
+  fail_if_in_log (log->str, pair_b64);
+  fail_if_in_log (log->str, BEN_PW);
+  fail_if_in_log (log->str, ben_b64);
+  fail_if_in_log (log->str, "guess-");
+  fail_if_in_log (log->str, strchr (BEN_LINE, '$'));
+  G_UNLOCK (collected);
+
+  g_string_free (log, TRUE);
+  unlink (file);
+  g_free (file);
+  g_free (pair_b64);
+  g_free (ben_b64);
+  gst_buffer_unref (frame);
+}
+
+GST_END_TEST;
+
 static Suite *
 mjpeghttpsink_access_suite (void)
 {
@@ -1768,6 +1852,7 @@ mjpeghttpsink_access_suite (void)
   tcase_add_test (tc, test_stalled_handshakes_block_no_one);
   tcase_add_test (tc, test_stalled_handshakes_time_out);
   tcase_add_test (tc, test_stalled_handshakes_give_way);
+  tcase_add_test (tc, test_no_secret_in_debug_log);
   return s;
 }
 
