@@ -376,6 +376,23 @@ is_sha512 (const gchar * h)
   return strlen (p) == 86 && is_crypt64 (p, 86);
 }
 
+/* What one check may cost: bcrypt's cost 12 takes some 0.2 s here, 2^cost
+ * rounds; SHA-512-crypt's 500000 rounds about 0.15 s (its default is
+ * 5000). */
+#define BCRYPT_COST_MAX 12
+#define SHA512_ROUNDS_MAX 500000
+
+/* @hash passed is_bcrypt() or is_sha512(). */
+static gboolean
+hash_is_too_slow (const gchar * hash)
+{
+  if (hash[1] == '2')
+    return (hash[4] - '0') * 10 + (hash[5] - '0') > BCRYPT_COST_MAX;
+  if (g_str_has_prefix (hash, "$6$rounds="))
+    return g_ascii_strtoull (hash + 10, NULL, 10) > SHA512_ROUNDS_MAX;
+  return FALSE;
+}
+
 /* For the error about a hash we cannot check: only names of schemes, never
  * a piece of the line, which may be a password in plain text. */
 static const gchar *
@@ -505,7 +522,16 @@ gst_mjpeg_http_auth_new_file (const gchar * path, GError ** error)
       goto bad_line;
     }
     if (is_bcrypt (hash) || is_sha512 (hash)) {
-      /* one we check */
+      /* one we check, if it does not take too long: checks run one at a
+       * time, and one that cannot be cut short holds up every login
+       * behind it and the element's stopping */
+      if (hash_is_too_slow (hash)) {
+        why = "has a hash too slow to check (bcrypt cost above "
+            G_STRINGIFY (BCRYPT_COST_MAX) ", or SHA-512-crypt rounds above "
+            G_STRINGIFY (SHA512_ROUNDS_MAX) "): make it again, e.g. with "
+            "htpasswd -B -C " G_STRINGIFY (BCRYPT_COST_MAX);
+        goto bad_line;
+      }
     } else if (g_str_has_prefix (hash, "$2a$") || g_str_has_prefix (hash,
             "$2b$") || g_str_has_prefix (hash, "$2y$")) {
       why = "has a malformed bcrypt hash (60 characters, cost 04 to 31)";

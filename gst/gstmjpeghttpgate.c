@@ -74,6 +74,7 @@
 
 #include "gstmjpeghttpgate.h"
 #include "gstmjpeghttpepoll.h"
+#include "gstmjpeghttprecords.h"
 #include "gstmjpeghttpreplay.h"
 
 #include <gst/gst.h>
@@ -154,6 +155,7 @@ typedef struct
   /* with TLS: the socket's connection, and the TLS connection over it once
    * its handshake starts; the head is read through it once tls_ready */
   GSocketConnection *conn;
+  GIOStream *guard;
   GIOStream *tls;
   gboolean tls_ready;
   /* plain http sent to the https port */
@@ -276,19 +278,28 @@ watch (GstMjpegHttpGate * gate, Pending * p)
 static void
 release (Pending * p)
 {
+  gboolean close_socket = TRUE;
+
   if (p->tls) {
-    /* a TLS close would try to send its alert and could block on a peer
-     * that reads nothing: the sending side is shut first */
-    shutdown (p->fd, SHUT_WR);
-    g_io_stream_close (p->tls, NULL, NULL);
+    /* A TLS close would try to send its alert and could block on a peer
+     * that reads nothing: the socket is shut first, which also wakes any
+     * worker of GIO's still waiting on it. If one still runs (the close
+     * fails), the socket is not closed under it: it closes with its last
+     * reference, when the worker lets go. */
+    shutdown (p->fd, SHUT_RDWR);
+    close_socket = g_io_stream_close (p->tls, NULL, NULL);
   }
   g_clear_object (&p->tls);
+  g_clear_object (&p->guard);
   g_clear_object (&p->conn);
-  if (p->socket)
+  if (p->socket && close_socket)
     g_socket_close (p->socket, NULL);
   g_clear_object (&p->socket);
   g_clear_object (&p->remote);
   g_clear_object (&p->cancellable);
+  if (p->head)
+    /* it may hold a password */
+    explicit_bzero (p->head->data, p->head->len);
   g_clear_pointer (&p->head, g_byte_array_unref);
 }
 
@@ -467,6 +478,11 @@ pass (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpRoute route,
   GIOStream *tls = g_steal_pointer (&p->tls);
 
   ticket->request = gate->request;
+  /* the handlers need no password: none is kept */
+  explicit_bzero (ticket->request.authorization,
+      sizeof (ticket->request.authorization));
+  explicit_bzero (gate->request.authorization,
+      sizeof (gate->request.authorization));
   ticket->route = route;
   ticket->peer = p->key;
   ticket->holds_stream = holds_stream;
@@ -538,6 +554,7 @@ handshake_done (GObject * source, GAsyncResult * result, gpointer user_data)
   gate->busy--;
   g_queue_unlink (&gate->handshakes, &p->tls_link);
   p->tls_queue = TLS_QUEUE_NONE;
+  g_clear_object (&p->cancellable);
 
   if (p->dead) {
     release (p);
@@ -549,6 +566,7 @@ handshake_done (GObject * source, GAsyncResult * result, gpointer user_data)
     close_pending (gate, p);
   } else {
     p->tls_ready = TRUE;
+    gst_mjpeg_http_record_guard_seal (p->guard);
     /* from now on only non-blocking calls: no timeout needed, and a
      * timeout would make libsoup's waits fail */
     g_socket_set_timeout (p->socket, 0);
@@ -571,11 +589,12 @@ start_handshake (GstMjpegHttpGate * gate, Pending * p)
   gint64 left_us = waiting_deadline (gate, p) - g_get_monotonic_time ();
 
   p->conn = g_socket_connection_factory_create_connection (p->socket);
+  p->guard = gst_mjpeg_http_record_guard_new (G_IO_STREAM (p->conn));
   /* No database: by default each connection builds a trust list of the
    * system's certificate authorities (some 3.7 MB and milliseconds each),
    * for client certificates, which this server never asks for. */
   p->tls = g_initable_new (g_tls_backend_get_server_connection_type
-      (g_tls_backend_get_default ()), NULL, &err, "base-io-stream", p->conn,
+      (g_tls_backend_get_default ()), NULL, &err, "base-io-stream", p->guard,
       "certificate", gate->access->certificate, "database", NULL, NULL);
   if (!p->tls) {
     GST_WARNING ("cannot make a TLS connection: %s", err->message);

@@ -20,6 +20,7 @@
  */
 
 #include "gstmjpeghttpreplay.h"
+#include "gstmjpeghttprecords.h"
 
 #include <string.h>
 
@@ -192,9 +193,9 @@ replay_stream_get_output_stream (GIOStream * stream)
 
 /* A TLS close sends an alert first, in a write that blocks until the peer
  * takes it: a peer that reads nothing would hold the server thread. The
- * socket's sending side is shut first, so that write fails at once and
- * the peer sees the end of the connection without the alert; what was
- * sent before still arrives. */
+ * socket is shut first, so that write fails at once and the peer sees the
+ * end of the connection without the alert; what was sent before still
+ * arrives. */
 static gboolean
 replay_stream_close (GIOStream * stream, GCancellable * cancellable,
     GError ** error)
@@ -205,7 +206,7 @@ replay_stream_close (GIOStream * stream, GCancellable * cancellable,
     GSocket *socket = gst_mjpeg_http_stream_get_socket (base);
 
     if (socket)
-      g_socket_shutdown (socket, FALSE, TRUE, NULL);
+      g_socket_shutdown (socket, TRUE, TRUE, NULL);
     g_io_stream_close (base, cancellable, NULL);
     return TRUE;
   }
@@ -308,6 +309,8 @@ gst_mjpeg_http_stream_get_socket (GIOStream * stream)
       return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
     if (REPLAY_IS_STREAM (stream)) {
       stream = REPLAY_STREAM (stream)->base;
+    } else if (gst_mjpeg_http_is_record_guard (stream)) {
+      stream = gst_mjpeg_http_record_guard_get_base (stream);
     } else if (G_IS_TLS_CONNECTION (stream)) {
       GIOStream *base = NULL;
 
@@ -344,6 +347,10 @@ gst_mjpeg_http_stream_is_tls (GIOStream * stream)
       return TRUE;
     if (REPLAY_IS_STREAM (stream)) {
       stream = REPLAY_STREAM (stream)->base;
+      continue;
+    }
+    if (gst_mjpeg_http_is_record_guard (stream)) {
+      stream = gst_mjpeg_http_record_guard_get_base (stream);
       continue;
     }
     if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream),

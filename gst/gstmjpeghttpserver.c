@@ -898,9 +898,8 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
   while (server->snapshot_waiters)
     snapshot_waiter_free (server->snapshot_waiters->data, FALSE);
 
-  /* first, while everything its waiting may dispatch still works */
   if (server->gate)
-    gst_mjpeg_http_gate_shutdown (server->gate);
+    gst_mjpeg_http_gate_close (server->gate);
   if (server->soup) {
     soup_server_disconnect (server->soup);
     g_clear_object (&server->soup);
@@ -911,11 +910,14 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
   }
   g_clear_pointer (&server->fanout, gst_mjpeg_http_fanout_free);
   g_clear_pointer (&server->answers, gst_mjpeg_http_answers_free);
-  g_clear_pointer (&server->gate, gst_mjpeg_http_gate_free);
   if (server->wake_source) {
     g_source_destroy (server->wake_source);
     g_clear_pointer (&server->wake_source, g_source_unref);
   }
+  /* last: it waits for its handshakes and password checks by running the
+   * context, where nothing else of the server may dispatch any more (a
+   * handler could emit a signal to an application that is stopping us) */
+  g_clear_pointer (&server->gate, gst_mjpeg_http_gate_free);
   g_clear_pointer (&server->latest, gst_mjpeg_http_frame_unref);
 }
 

@@ -99,8 +99,12 @@ prove (GTlsCertificate * cert, GError ** error)
     return FALSE;
   }
   server_base = socket_stream (fds[0], error);
+  if (!server_base) {
+    close (fds[1]);
+    goto out;
+  }
   client_base = socket_stream (fds[1], error);
-  if (!server_base || !client_base)
+  if (!client_base)
     goto out;
   ps.base = server_base;
 

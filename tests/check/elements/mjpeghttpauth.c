@@ -257,6 +257,41 @@ GST_START_TEST (test_latin1_credentials)
 
 GST_END_TEST;
 
+/* 86 characters: what follows a SHA-512-crypt salt (made up here, as these
+ * hashes are only parsed, never checked) */
+#define SHA512_TAIL "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+/* A hash that takes too long to check is refused when the file is read:
+ * checks run one at a time and cannot be cut short. */
+GST_START_TEST (test_slow_hashes_refused)
+{
+  GError *error;
+  gchar *path;
+
+  /* bcrypt cost 13 (htpasswd -nbB -C 13 slow x) */
+  error = file_error ("slow:$2y$13$BIf4cCvYpFd0dkkJWJ7.7ua3f1jNQ0Ea6KvWIX"
+      "HCZDyuqmlyHyw6W\n", &path);
+  fail_unless (strstr (error->message, "line 1"), "%s", error->message);
+  fail_unless (strstr (error->message, "too slow"), "%s", error->message);
+  fail_unless (strstr (error->message, "-C 12"), "%s", error->message);
+  g_error_free (error);
+  g_free (path);
+
+  error = file_error ("slow:$6$rounds=999999$abcdefgh$" SHA512_TAIL "\n",
+      &path);
+  fail_unless (strstr (error->message, "too slow"), "%s", error->message);
+  g_error_free (error);
+  g_free (path);
+
+  /* cost 12 and 500000 rounds are still taken */
+  gst_mjpeg_http_auth_free (auth_from ("a:$2y$12$BIf4cCvYpFd0dkkJWJ7.7ua3f1"
+          "jNQ0Ea6KvWIXHCZDyuqmlyHyw6W\nb:$6$rounds=500000$abcdefgh$"
+          SHA512_TAIL "\n"));
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_malformed_headers)
 {
   GstMjpegHttpAuth *auth = gst_mjpeg_http_auth_new_password ("user", "secret");
@@ -633,6 +668,7 @@ mjpeghttpauth_suite (void)
   tcase_add_test (tc, test_password_pair);
   tcase_add_test (tc, test_malformed_headers);
   tcase_add_test (tc, test_latin1_credentials);
+  tcase_add_test (tc, test_slow_hashes_refused);
   tcase_add_test (tc, test_oversize_header);
   tcase_add_test (tc, test_file_schemes);
   tcase_add_test (tc, test_cache);
