@@ -528,7 +528,9 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * (`bad-request`, `method-not-allowed`, `header-timeout`, `evicted`,
    * `uri-too-long`, `headers-too-large`, `unsupported`, `rate-limited`,
    * `too-many-clients`, `too-many-from-address`, `snapshot-queue-full`,
-   * `slow-reader`) and one `removed-<status>`
+   * `slow-reader`, `unauthorized`, `wrong-password`, `locked-out`,
+   * `checks-busy`, `host-not-allowed`, `not-tls`, `tls-failed`) and one
+   * `removed-<status>`
    * counter per #GstMjpegHttpSinkClientStatus.
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
