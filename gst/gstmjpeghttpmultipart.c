@@ -20,7 +20,11 @@
  * the boundary (one that ignores Content-Length) can then hand the frame on
  * as soon as it is sent. Chromium also waits for the next part's header
  * block before it paints; the ADVANCE layout sends that block along with
- * the trailer.
+ * the trailer. It must be complete then, so it cannot carry the size, time
+ * or number of a frame not yet made: Content-Type only. Half a block there
+ * and the rest with the frame keeps Chromium one frame behind, and an empty
+ * part in between is a decode error to it (measured in
+ * docs/browser-latency.md).
  */
 
 #include "gstmjpeghttpmultipart.h"

@@ -26,7 +26,9 @@ G_BEGIN_DECLS
  * @GST_MJPEG_HTTP_LAYOUT_ADVANCE: the boundary and the next part's header
  *   block follow each frame at once, so that browsers paint the frame
  *   without waiting for the next one. The headers cannot describe a frame
- *   that does not exist yet: they hold only Content-Type.
+ *   that does not exist yet: they hold only Content-Type. (Chromium needs
+ *   the block complete, empty line included, before it paints the frame
+ *   before it; see docs/browser-latency.md.)
  */
 typedef enum
 {

@@ -763,6 +763,12 @@ count_handoff (GstElement * fakesink, GstBuffer * buf, GstPad * pad,
   g_atomic_int_inc (frames);
 }
 
+/* Both layouts, for the clients we did not write: the viewer layout's parts
+ * have no Content-Length, so these find each frame's end by the boundary. */
+static const gchar *decoded_paths[] = { "/stream",
+  "/stream?advance_headers=1"
+};
+
 /* A client we did not write decodes the stream and sees its end as a clean
  * end of stream, not an error. */
 GST_START_TEST (test_souphttpsrc_decodes_and_ends_cleanly)
@@ -782,9 +788,9 @@ GST_START_TEST (test_souphttpsrc_decodes_and_ends_cleanly)
   sink = gst_bin_get_by_name (GST_BIN (server), "sink");
   g_object_get (sink, "current-port", &port, NULL);
 
-  desc = g_strdup_printf ("souphttpsrc location=http://127.0.0.1:%d/stream ! "
+  desc = g_strdup_printf ("souphttpsrc location=http://127.0.0.1:%d%s ! "
       "multipartdemux ! jpegdec ! video/x-raw,width=160,height=120 ! "
-      "fakesink name=out signal-handoffs=true", port);
+      "fakesink name=out signal-handoffs=true", port, decoded_paths[__i__]);
   client = gst_parse_launch (desc, NULL);
   g_free (desc);
   fail_unless (client != NULL);
@@ -799,7 +805,8 @@ GST_START_TEST (test_souphttpsrc_decodes_and_ends_cleanly)
   fail_unless (msg != NULL, "the client saw no end of stream");
   fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
   gst_message_unref (msg);
-  fail_unless (g_atomic_int_get (&frames) > 10, "decoded %d frames", frames);
+  fail_unless (g_atomic_int_get (&frames) > 10, "%s: decoded %d frames",
+      decoded_paths[__i__], frames);
 
   gst_element_set_state (client, GST_STATE_NULL);
   gst_element_set_state (server, GST_STATE_NULL);
@@ -808,6 +815,60 @@ GST_START_TEST (test_souphttpsrc_decodes_and_ends_cleanly)
   gst_object_unref (sink);
   gst_object_unref (client);
   gst_object_unref (server);
+}
+
+GST_END_TEST;
+
+/* ffmpeg's mpjpeg demuxer decodes ten frames of either layout. Skipped
+ * (with a note in the log) where ffmpeg is not installed. */
+GST_START_TEST (test_ffmpeg_decodes)
+{
+  GstElement *server, *sink;
+  gchar *ffmpeg, *url, *err_out = NULL;
+  gchar **envp;
+  GError *error = NULL;
+  gint port, status;
+
+  ffmpeg = g_find_program_in_path ("ffmpeg");
+  if (ffmpeg == NULL) {
+    GST_WARNING ("ffmpeg not installed: test_ffmpeg_decodes skipped");
+    return;
+  }
+
+  server = gst_parse_launch ("videotestsrc is-live=true ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! jpegenc ! "
+      "mjpeghttpsink name=sink port=0 idle-timeout=0", NULL);
+  fail_unless (server != NULL);
+  fail_unless (gst_element_set_state (server, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  sink = gst_bin_get_by_name (GST_BIN (server), "sink");
+  g_object_get (sink, "current-port", &port, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%d%s", port, decoded_paths[__i__]);
+
+  /* a sanitizer's preload is for our code, not for ffmpeg */
+  envp = g_environ_unsetenv (g_get_environ (), "LD_PRELOAD");
+  {
+    const gchar *argv[] = { ffmpeg, "-hide_banner", "-nostdin", "-loglevel",
+      "error", "-stats", "-rw_timeout", "10000000", "-f", "mpjpeg", "-i", url,
+      "-frames:v", "10", "-f", "null", "-", NULL
+    };
+
+    fail_unless (g_spawn_sync (NULL, (gchar **) argv, envp,
+            G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err_out, &status,
+            &error), "%s", error ? error->message : "");
+  }
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s: ffmpeg: %s",
+      decoded_paths[__i__], err_out);
+  fail_unless (g_regex_match_simple ("frame= *10 ", err_out, 0, 0),
+      "%s: ffmpeg did not decode 10 frames: %s", decoded_paths[__i__], err_out);
+
+  gst_element_set_state (server, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (server);
+  g_strfreev (envp);
+  g_free (err_out);
+  g_free (url);
+  g_free (ffmpeg);
 }
 
 GST_END_TEST;
@@ -904,7 +965,10 @@ mjpeghttpsink_suite (void)
   tcase_add_test (tc, test_eos_closes_every_stream);
   tcase_add_test (tc, test_client_hangup_is_noticed);
   tcase_add_test (tc, test_port_in_use);
-  tcase_add_test (tc, test_souphttpsrc_decodes_and_ends_cleanly);
+  tcase_add_loop_test (tc, test_souphttpsrc_decodes_and_ends_cleanly, 0,
+      G_N_ELEMENTS (decoded_paths));
+  tcase_add_loop_test (tc, test_ffmpeg_decodes, 0,
+      G_N_ELEMENTS (decoded_paths));
   tcase_add_test (tc, test_state_cycles_leak_nothing);
   return s;
 }
