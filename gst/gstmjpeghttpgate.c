@@ -92,6 +92,12 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 #define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
 
 #define ACCEPT_BATCH 32
+/* Addresses listened on at most: what one name (localhost: 127.0.0.1 and
+ * ::1) resolves to. */
+#define LISTEN_MAX 8
+/* Binding the other addresses of a name to the port the first one got for
+ * port 0 may find it taken there: tries with another port. */
+#define BIND_ATTEMPTS 5
 #define EVENT_BATCH 64
 #define LINGER_MS 1000
 #define LINGER_MAX 64
@@ -184,9 +190,11 @@ struct _GstMjpegHttpGate
   gchar *snapshot_path;
   GstMjpegHttpLimits limits;
 
-  GSocket *listen_socket;
+  /* one per address the configured name resolves to, all on one port */
+  GSocket *listen_sockets[LISTEN_MAX];
+  GSource *accept_sources[LISTEN_MAX];
+  guint n_listen;
   guint port;
-  GSource *accept_source;
   GSource *backoff_source;
   guint backoff_ms;
   gboolean warned;
@@ -1131,6 +1139,19 @@ gst_mjpeg_http_gate_resume_accepting (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+stop_accepting (GstMjpegHttpGate * gate)
+{
+  guint i;
+
+  for (i = 0; i < gate->n_listen; i++) {
+    if (gate->accept_sources[i]) {
+      g_source_destroy (gate->accept_sources[i]);
+      g_clear_pointer (&gate->accept_sources[i], g_source_unref);
+    }
+  }
+}
+
 /* Out of file descriptors or memory: the listening socket stays readable,
  * so accepting again at once would spin. Pause, longer each time, and let
  * the backlog wait. */
@@ -1156,7 +1177,7 @@ accept_failed (GstMjpegHttpGate * gate, gint errsv)
     gate->warn (message, gate->user_data);
     g_free (message);
   }
-  g_clear_pointer (&gate->accept_source, g_source_unref);
+  stop_accepting (gate);
   gate->backoff_source = g_timeout_source_new (gate->backoff_ms);
   g_source_set_callback (gate->backoff_source,
       gst_mjpeg_http_gate_resume_accepting, gate, NULL);
@@ -1210,75 +1231,179 @@ gst_mjpeg_http_gate_accept (GSocket * listen_socket, GIOCondition cond,
 static void
 gst_mjpeg_http_gate_start_accepting (GstMjpegHttpGate * gate)
 {
-  gate->accept_source = g_socket_create_source (gate->listen_socket, G_IO_IN,
-      NULL);
-  g_source_set_callback (gate->accept_source,
-      G_SOURCE_FUNC (gst_mjpeg_http_gate_accept), gate, NULL);
-  g_source_attach (gate->accept_source, gate->context);
+  guint i;
+
+  for (i = 0; i < gate->n_listen; i++) {
+    gate->accept_sources[i] =
+        g_socket_create_source (gate->listen_sockets[i], G_IO_IN, NULL);
+    g_source_set_callback (gate->accept_sources[i],
+        G_SOURCE_FUNC (gst_mjpeg_http_gate_accept), gate, NULL);
+    g_source_attach (gate->accept_sources[i], gate->context);
+  }
 }
 
-static GInetAddress *
+/* Every address @address stands for, each once, in the resolver's order
+ * (transfer full): a name such as localhost has an IPv4 and an IPv6 one,
+ * and a viewer may use either. */
+static GList *
 resolve_address (const gchar * address, GError ** error)
 {
   GInetAddress *addr;
   GResolver *resolver;
-  GList *list;
+  GList *list, *l, *addrs = NULL;
 
   addr = g_inet_address_new_from_string (address);
   if (addr)
-    return addr;
+    return g_list_prepend (NULL, addr);
 
   resolver = g_resolver_get_default ();
   list = g_resolver_lookup_by_name (resolver, address, NULL, error);
   g_object_unref (resolver);
-  if (!list)
-    return NULL;
+  for (l = list; l; l = l->next) {
+    GList *seen;
 
-  addr = g_object_ref (list->data);
+    for (seen = addrs; seen; seen = seen->next)
+      if (g_inet_address_equal (seen->data, l->data))
+        break;
+    if (!seen && g_list_length (addrs) < LISTEN_MAX)
+      addrs = g_list_append (addrs, g_object_ref (l->data));
+  }
   g_resolver_free_addresses (list);
-  return addr;
+  return addrs;
 }
 
-/* Our own listening socket: soup_server_listen() gives no say in the
+/* A listening socket on @addr port @port (0: any free one), non-blocking;
+ * NULL and @error when it cannot be. */
+static GSocket *
+listen_on (GInetAddress * addr, guint port, guint backlog, GError ** error)
+{
+  GSocketAddress *sockaddr = g_inet_socket_address_new (addr, port);
+  GSocket *socket;
+
+  socket = g_socket_new (g_inet_address_get_family (addr),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (!socket)
+    goto failed;
+  if (!g_socket_bind (socket, sockaddr, TRUE, error))
+    goto failed;
+  g_socket_set_listen_backlog (socket, backlog);
+  if (!g_socket_listen (socket, error))
+    goto failed;
+  g_socket_set_blocking (socket, FALSE);
+  g_object_unref (sockaddr);
+  return socket;
+
+  /* ERRORS */
+failed:
+  {
+    g_clear_object (&socket);
+    g_object_unref (sockaddr);
+    return NULL;
+  }
+}
+
+static void
+close_listening (GstMjpegHttpGate * gate)
+{
+  guint i;
+
+  for (i = 0; i < gate->n_listen; i++) {
+    g_socket_close (gate->listen_sockets[i], NULL);
+    g_clear_object (&gate->listen_sockets[i]);
+  }
+  gate->n_listen = 0;
+}
+
+/* One socket per address of @addrs, all on one port: the first one's,
+ * which is the configured port or, for port 0, any free one. An address
+ * that cannot be bound for another reason than a port in use (an IPv6
+ * one on a machine without IPv6) is left out when another one works. */
+static gboolean
+listen_all (GstMjpegHttpGate * gate, GList * addrs,
+    const GstMjpegHttpGateConfig * config, GError ** error)
+{
+  GError *skipped = NULL;
+  GList *l;
+  guint port = config->port;
+
+  for (l = addrs; l; l = l->next) {
+    GError *err = NULL;
+    GSocket *socket;
+
+    socket = listen_on (l->data, port, config->listen_backlog, &err);
+    if (!socket) {
+      gchar *where = g_inet_address_to_string (l->data);
+
+      GST_INFO ("cannot listen on %s port %u: %s", where, port, err->message);
+      g_free (where);
+      if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
+        g_clear_error (&skipped);
+        g_propagate_error (error, err);
+        goto failed;
+      }
+      if (skipped)
+        g_error_free (err);
+      else
+        skipped = err;
+      continue;
+    }
+    if (gate->n_listen == 0) {
+      GSocketAddress *bound = g_socket_get_local_address (socket, error);
+
+      if (!bound) {
+        g_object_unref (socket);
+        goto failed;
+      }
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      g_object_unref (bound);
+    }
+    gate->listen_sockets[gate->n_listen++] = socket;
+  }
+  if (gate->n_listen == 0) {
+    g_propagate_error (error, skipped);
+    return FALSE;
+  }
+  g_clear_error (&skipped);
+  gate->port = port;
+  return TRUE;
+
+  /* ERRORS */
+failed:
+  {
+    close_listening (gate);
+    return FALSE;
+  }
+}
+
+/* Our own listening sockets: soup_server_listen() gives no say in the
  * backlog, and GLib's default of 10 drops a burst of viewers. */
 static gboolean
 gst_mjpeg_http_gate_listen (GstMjpegHttpGate * gate,
     const GstMjpegHttpGateConfig * config, GError ** error)
 {
-  GInetAddress *addr;
-  GSocketAddress *sockaddr = NULL, *bound = NULL;
-  GSocket *socket = NULL;
-  gboolean ret = FALSE;
+  GList *addrs;
+  gboolean ret;
+  guint attempt;
 
-  addr = resolve_address (config->address, error);
-  if (!addr)
+  addrs = resolve_address (config->address, error);
+  if (!addrs)
     return FALSE;
 
-  sockaddr = g_inet_socket_address_new (addr, config->port);
-  socket = g_socket_new (g_inet_address_get_family (addr),
-      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (!socket)
-    goto out;
-  if (!g_socket_bind (socket, sockaddr, TRUE, error))
-    goto out;
-  g_socket_set_listen_backlog (socket, config->listen_backlog);
-  if (!g_socket_listen (socket, error))
-    goto out;
+  for (attempt = 1;; attempt++) {
+    GError *err = NULL;
 
-  bound = g_socket_get_local_address (socket, error);
-  if (!bound)
-    goto out;
-  gate->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-
-  g_socket_set_blocking (socket, FALSE);
-  gate->listen_socket = g_steal_pointer (&socket);
-  ret = TRUE;
-
-out:
-  g_clear_object (&bound);
-  g_clear_object (&socket);
-  g_clear_object (&sockaddr);
-  g_object_unref (addr);
+    ret = listen_all (gate, addrs, config, &err);
+    /* the port the first address got for port 0 was taken on another */
+    if (!ret && config->port == 0 && attempt < BIND_ATTEMPTS
+        && g_error_matches (err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
+      g_error_free (err);
+      continue;
+    }
+    if (!ret)
+      g_propagate_error (error, err);
+    break;
+  }
+  g_list_free_full (addrs, g_object_unref);
   return ret;
 }
 
@@ -1356,18 +1481,12 @@ gst_mjpeg_http_gate_set_limits (GstMjpegHttpGate * gate,
 void
 gst_mjpeg_http_gate_close (GstMjpegHttpGate * gate)
 {
-  if (gate->accept_source) {
-    g_source_destroy (gate->accept_source);
-    g_clear_pointer (&gate->accept_source, g_source_unref);
-  }
+  stop_accepting (gate);
   if (gate->backoff_source) {
     g_source_destroy (gate->backoff_source);
     g_clear_pointer (&gate->backoff_source, g_source_unref);
   }
-  if (gate->listen_socket) {
-    g_socket_close (gate->listen_socket, NULL);
-    g_clear_object (&gate->listen_socket);
-  }
+  close_listening (gate);
 }
 
 /* Stops listening and drops every connection not passed on yet. Waits for

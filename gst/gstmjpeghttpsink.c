@@ -50,7 +50,15 @@
  *
  * When the server is listening the element posts an element message named
  * `mjpeghttpsink-listening` with the fields `url` (the viewer page),
- * `stream-url`, `snapshot-url`, `address` and `port`.
+ * `stream-url`, `snapshot-url`, `address`, `urls` and `port`. `urls` (a
+ * #GstValueArray of strings) is what to give to viewers on other machines:
+ * with a wildcard #GstMjpegHttpSink:address (`0.0.0.0`, `::`) one viewer
+ * URL per address of this machine (IP addresses, IPv6 in brackets; no
+ * loopback, no IPv6 link-local ones, which a browser cannot use without a
+ * zone; only IPv4 ones for `0.0.0.0`), possibly none; otherwise `url`
+ * alone. With #GstMjpegHttpSink:tls-certificate the URLs are `https://`.
+ * A name that stands for several addresses (`localhost`: 127.0.0.1 and
+ * ::1) is listened on at all of them, on one port.
  *
  * ## Example launch line
  * |[
@@ -89,6 +97,10 @@
 #include "gstmjpeghttpstats.h"
 
 #include <gio/gio.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY (gst_mjpeg_http_sink_debug);
@@ -203,6 +215,19 @@ struct _GstMjpegHttpSink
   GstState idled_to;
   /* serialises apply_state() calls, which run on GStreamer's thread pool */
   GMutex state_lock;
+
+  /* Stopping, under GST_OBJECT_LOCK: an end of stream reached the sink or
+   * gst-launch-1.0 was interrupted, so the sink idles the pipeline no more
+   * (an end of stream cannot pass a paused live source). */
+  gboolean stopping;
+  /* the top-level bus watched for gst-launch-1.0's interrupt, from NULL to
+   * READY until READY to NULL; changed by change_state only */
+  GstBus *bus;
+  gulong bus_handler;
+  /* atomic: buffers are dropped before they reach the base class while the
+   * sink has paused the pipeline: from its PLAYING to PAUSED until its next
+   * state change */
+  gint dropping;
 };
 
 static GParamSpec *properties[PROP_LAST];
@@ -685,6 +710,31 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
   basesink_class->event = GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_event);
 }
 
+/* A frame that reaches the sink after it has idled the pipeline would wait
+ * in the base class's preroll, holding the streaming thread, and with it
+ * the source's stream lock: gst_element_send_event (pipeline, eos), which
+ * holds the pipeline's state lock while it waits for that lock, would then
+ * never return, and no wake-up could set the pipeline PLAYING again. Nobody
+ * watches while idle: such a frame is dropped, and the streaming thread
+ * waits in the live source instead, which an end of stream or a state
+ * change always frees. Runs on the streaming thread. */
+static GstPadProbeReturn
+gst_mjpeg_http_sink_drop_idle (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  GstMjpegHttpSink *sink = user_data;
+  gboolean drop;
+
+  if (!g_atomic_int_get (&sink->dropping))
+    return GST_PAD_PROBE_OK;
+  /* on the way back to PLAYING the sink must preroll again first: the
+   * change to PLAYING waits for it */
+  GST_OBJECT_LOCK (sink);
+  drop = GST_STATE_TARGET (sink) != GST_STATE_PLAYING;
+  GST_OBJECT_UNLOCK (sink);
+  return drop ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
 static void
 gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
 {
@@ -705,6 +755,9 @@ gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
   sink->request_rate = DEFAULT_REQUEST_RATE;
   sink->request_burst = DEFAULT_REQUEST_BURST;
   g_mutex_init (&sink->state_lock);
+  gst_pad_add_probe (GST_BASE_SINK_PAD (sink), GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, gst_mjpeg_http_sink_drop_idle, sink,
+      NULL);
 }
 
 static void
@@ -1114,17 +1167,19 @@ gst_mjpeg_http_sink_idle (gpointer user_data)
   if (idle_state != GST_MJPEG_HTTP_SINK_IDLE_STATE_NONE)
     pipeline = get_top_level (sink);
 
-  /* a pipeline the application has not set PLAYING is not ours to touch */
-  if (pipeline && GST_STATE_TARGET (pipeline) == GST_STATE_PLAYING) {
+  /* a pipeline the application has not set PLAYING is not ours to touch,
+   * nor is one that is ending: its end of stream must get through */
+  GST_OBJECT_LOCK (sink);
+  if (pipeline && GST_STATE_TARGET (pipeline) == GST_STATE_PLAYING
+      && !sink->stopping) {
     to = idle_state == GST_MJPEG_HTTP_SINK_IDLE_STATE_READY ?
         GST_STATE_READY : GST_STATE_PAUSED;
-    GST_OBJECT_LOCK (sink);
     gst_object_replace ((GstObject **) & sink->pipeline, GST_OBJECT (pipeline));
     sink->expected = GST_STATE_PLAYING;
     sink->target = to;
     sink->idled_to = to;
-    GST_OBJECT_UNLOCK (sink);
   }
+  GST_OBJECT_UNLOCK (sink);
 
   GST_INFO_OBJECT (sink, "nobody watched for %u s: idle (%s)", timeout,
       to == GST_STATE_VOID_PENDING ? "state unchanged" :
@@ -1180,6 +1235,83 @@ gst_mjpeg_http_sink_wake (const gchar * peer, const gchar * path,
         gst_mjpeg_http_sink_apply_state, NULL, NULL);
 }
 
+/* No more idling, and a pipeline the sink has idled plays again, so that an
+ * end of stream sent to it gets through. Any thread; @now sets the state
+ * on the calling thread, which must then hold no lock of the pipeline's,
+ * instead of on GStreamer's thread pool. */
+static void
+gst_mjpeg_http_sink_stop_requested (GstMjpegHttpSink * sink,
+    const gchar * why, gboolean now)
+{
+  gboolean resume = FALSE;
+
+  GST_OBJECT_LOCK (sink);
+  sink->stopping = TRUE;
+  if (sink->pipeline && sink->idled_to != GST_STATE_VOID_PENDING) {
+    sink->expected = sink->idled_to;
+    sink->target = GST_STATE_PLAYING;
+    resume = TRUE;
+  }
+  sink->idled_to = GST_STATE_VOID_PENDING;
+  GST_OBJECT_UNLOCK (sink);
+
+  GST_INFO_OBJECT (sink, "%s: no more idling%s", why,
+      resume ? ", playing again so that the end of stream gets through" : "");
+  if (resume && now)
+    gst_mjpeg_http_sink_apply_state (GST_ELEMENT (sink), NULL);
+  else if (resume)
+    gst_element_call_async (GST_ELEMENT (sink),
+        gst_mjpeg_http_sink_apply_state, NULL, NULL);
+}
+
+/* gst-launch-1.0 posts this message when it is interrupted (Ctrl+C); with
+ * -e it then sends an end of stream to the pipeline, which a live source
+ * paused by the sink would hold back for good, and a source in READY would
+ * drop. Runs as a sync-message handler of the top-level bus on the thread
+ * that posts the message: gst-launch-1.0's main thread, from its signal
+ * handler, which holds no lock and sends the end of stream only after this
+ * returns; so the pipeline plays again before, and the end of stream is
+ * never lost. */
+static void
+gst_mjpeg_http_sink_bus_message (GstBus * bus, GstMessage * message,
+    gpointer user_data)
+{
+  const GstStructure *s = gst_message_get_structure (message);
+
+  if (s && gst_structure_has_name (s, "GstLaunchInterrupt"))
+    gst_mjpeg_http_sink_stop_requested (GST_MJPEG_HTTP_SINK (user_data),
+        "gst-launch-1.0 was interrupted", TRUE);
+}
+
+/* sync-message emission is counted: it leaves the application's own sync
+ * handler and watches alone */
+static void
+gst_mjpeg_http_sink_watch_bus (GstMjpegHttpSink * sink)
+{
+  GstElement *top = get_top_level (sink);
+
+  if (!top)
+    return;
+  sink->bus = gst_element_get_bus (top);
+  gst_object_unref (top);
+  if (!sink->bus)
+    return;
+  gst_bus_enable_sync_message_emission (sink->bus);
+  sink->bus_handler = g_signal_connect (sink->bus, "sync-message::application",
+      G_CALLBACK (gst_mjpeg_http_sink_bus_message), sink);
+}
+
+static void
+gst_mjpeg_http_sink_unwatch_bus (GstMjpegHttpSink * sink)
+{
+  if (!sink->bus)
+    return;
+  g_signal_handler_disconnect (sink->bus, sink->bus_handler);
+  sink->bus_handler = 0;
+  gst_bus_disable_sync_message_emission (sink->bus);
+  gst_clear_object (&sink->bus);
+}
+
 /* The host part of a URL a person can open: a wildcard address is not. */
 static gchar *
 url_host (const gchar * address)
@@ -1199,6 +1331,97 @@ url_host (const gchar * address)
   return host;
 }
 
+/* The viewer URLs that other machines can open when the server listens on
+ * a wildcard address: one per address of this machine's interfaces that
+ * are up, IPv4 first, loopback left out, and IPv6 ones only for "::"
+ * (which also takes IPv4) and without link-local ones, which need a zone
+ * that a phone's browser cannot be given (transfer full, NULL-terminated,
+ * maybe empty). */
+static GPtrArray *
+machine_urls (GInetAddress * any, const gchar * scheme, guint port,
+    const gchar * path)
+{
+  gboolean ipv6 = g_inet_address_get_family (any) == G_SOCKET_FAMILY_IPV6;
+  GPtrArray *urls = g_ptr_array_new_with_free_func (g_free);
+  struct ifaddrs *ifaddrs, *ifa;
+  gint pass;
+
+  if (getifaddrs (&ifaddrs) < 0) {
+    GST_WARNING ("getifaddrs: %s", g_strerror (errno));
+    return urls;
+  }
+  for (pass = 0; pass < (ipv6 ? 2 : 1); pass++) {
+    gint family = pass == 0 ? AF_INET : AF_INET6;
+
+    for (ifa = ifaddrs; ifa; ifa = ifa->ifa_next) {
+      GSocketAddress *saddr;
+      GInetAddress *addr;
+      gchar *host, *url;
+      guint i;
+
+      if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != family
+          || !(ifa->ifa_flags & IFF_UP) || (ifa->ifa_flags & IFF_LOOPBACK))
+        continue;
+      saddr = g_socket_address_new_from_native (ifa->ifa_addr,
+          family == AF_INET ? sizeof (struct sockaddr_in) :
+          sizeof (struct sockaddr_in6));
+      if (!saddr)
+        continue;
+      addr = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (saddr));
+      if (g_inet_address_get_is_loopback (addr)
+          || g_inet_address_get_is_link_local (addr)) {
+        g_object_unref (saddr);
+        continue;
+      }
+      host = g_inet_address_to_string (addr);
+      url = g_strdup_printf (family == AF_INET ? "%s://%s:%u%s" :
+          "%s://[%s]:%u%s", scheme, host, port, path);
+      g_free (host);
+      g_object_unref (saddr);
+      /* an address on two interfaces is one URL */
+      for (i = 0; i < urls->len; i++)
+        if (g_str_equal (g_ptr_array_index (urls, i), url))
+          break;
+      if (i < urls->len)
+        g_free (url);
+      else
+        g_ptr_array_add (urls, url);
+    }
+  }
+  freeifaddrs (ifaddrs);
+  return urls;
+}
+
+/* The `urls` field: one URL per address of the machine for a wildcard
+ * address, else the one URL. */
+static void
+set_urls_field (GstStructure * s, const gchar * address, const gchar * url,
+    const gchar * scheme, guint port, const gchar * path)
+{
+  GInetAddress *any = g_inet_address_new_from_string (address);
+  GValue array = G_VALUE_INIT, item = G_VALUE_INIT;
+  GPtrArray *urls;
+  guint i;
+
+  if (any && g_inet_address_get_is_any (any)) {
+    urls = machine_urls (any, scheme, port, path);
+  } else {
+    urls = g_ptr_array_new_with_free_func (g_free);
+    g_ptr_array_add (urls, g_strdup (url));
+  }
+  g_clear_object (&any);
+
+  g_value_init (&array, GST_TYPE_ARRAY);
+  g_value_init (&item, G_TYPE_STRING);
+  for (i = 0; i < urls->len; i++) {
+    g_value_set_string (&item, g_ptr_array_index (urls, i));
+    gst_value_array_append_value (&array, &item);
+  }
+  gst_structure_take_value (s, "urls", &array);
+  g_value_unset (&item);
+  g_ptr_array_unref (urls);
+}
+
 static gboolean
 gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
 {
@@ -1216,6 +1439,7 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   GPtrArray *warnings;
   GError *err = NULL;
   gchar *host, *url, *stream_url, *snapshot_url;
+  GstStructure *listening;
   const gchar *scheme;
   guint port, i;
 
@@ -1280,14 +1504,17 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   snapshot_url = g_strdup_printf ("%s://%s:%u%s", scheme, host, port,
       config.listen.snapshot_path);
   GST_INFO_OBJECT (sink, "serving on %s (stream %s)", url, stream_url);
+  listening = gst_structure_new ("mjpeghttpsink-listening",
+      "url", G_TYPE_STRING, url,
+      "stream-url", G_TYPE_STRING, stream_url,
+      "snapshot-url", G_TYPE_STRING, snapshot_url,
+      "address", G_TYPE_STRING, config.listen.address, NULL);
+  set_urls_field (listening, config.listen.address, url, scheme, port,
+      config.listen.viewer_path);
+  /* last: pipelines/lib.sh reads it at the end of gst-launch-1.0 -m's line */
+  gst_structure_set (listening, "port", G_TYPE_INT, (gint) port, NULL);
   gst_element_post_message (GST_ELEMENT (sink),
-      gst_message_new_element (GST_OBJECT (sink),
-          gst_structure_new ("mjpeghttpsink-listening",
-              "url", G_TYPE_STRING, url,
-              "stream-url", G_TYPE_STRING, stream_url,
-              "snapshot-url", G_TYPE_STRING, snapshot_url,
-              "address", G_TYPE_STRING, config.listen.address,
-              "port", G_TYPE_INT, (gint) port, NULL)));
+      gst_message_new_element (GST_OBJECT (sink), listening));
   g_free (host);
   g_free (url);
   g_free (stream_url);
@@ -1388,12 +1615,25 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
     case GST_STATE_CHANGE_NULL_TO_READY:
       if (!gst_mjpeg_http_sink_start_server (sink))
         return GST_STATE_CHANGE_FAILURE;
+      GST_OBJECT_LOCK (sink);
+      sink->stopping = FALSE;
+      GST_OBJECT_UNLOCK (sink);
+      g_atomic_int_set (&sink->dropping, FALSE);
+      gst_mjpeg_http_sink_watch_bus (sink);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      g_atomic_int_set (&sink->dropping, FALSE);
       gst_mjpeg_http_sink_set_playing (sink, TRUE);
       break;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      GST_OBJECT_LOCK (sink);
+      g_atomic_int_set (&sink->dropping, sink->idled_to == GST_STATE_PAUSED);
+      GST_OBJECT_UNLOCK (sink);
       gst_mjpeg_http_sink_set_playing (sink, FALSE);
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      g_atomic_int_set (&sink->dropping, FALSE);
       break;
     default:
       break;
@@ -1404,14 +1644,24 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
       /* the parent class refused: nothing may stay bound */
-      if (ret == GST_STATE_CHANGE_FAILURE)
+      if (ret == GST_STATE_CHANGE_FAILURE) {
+        gst_mjpeg_http_sink_unwatch_bus (sink);
         gst_mjpeg_http_sink_stop_server (sink);
+      }
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
       if (ret == GST_STATE_CHANGE_FAILURE)
         gst_mjpeg_http_sink_set_playing (sink, FALSE);
       break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* the run ends, unless this is the sink's own idle */
+      GST_OBJECT_LOCK (sink);
+      if (sink->idled_to != GST_STATE_READY)
+        sink->stopping = FALSE;
+      GST_OBJECT_UNLOCK (sink);
+      break;
     case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_mjpeg_http_sink_unwatch_bus (sink);
       gst_mjpeg_http_sink_stop_server (sink);
       break;
     default:
@@ -1451,7 +1701,13 @@ gst_mjpeg_http_sink_event (GstBaseSink * bsink, GstEvent * event)
 {
   GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (bsink);
 
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
+    GST_OBJECT_LOCK (sink);
+    sink->stopping = FALSE;
+    GST_OBJECT_UNLOCK (sink);
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    gst_mjpeg_http_sink_stop_requested (sink, "end of stream", FALSE);
     if (!gst_mjpeg_http_server_eos (sink->server, EOS_FLUSH_TIMEOUT))
       GST_WARNING_OBJECT (sink, "some clients did not take the end of the "
           "stream in time");

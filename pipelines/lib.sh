@@ -11,10 +11,15 @@ HEIGHT=${HEIGHT:-480}
 FPS=${FPS:-30}
 DEVICE=${DEVICE:-/dev/video0}
 IDLE_TIMEOUT=${IDLE_TIMEOUT:-10}
+# what idle does: paused, ready (also stops V4L2 capture) or none
+IDLE_STATE=${IDLE_STATE:-paused}
+# more properties of the sink, split on blanks: "max-clients=200 auth-file=..."
+SINK_OPTIONS=${SINK_OPTIONS:-}
 
-# The scripts run gst-launch-1.0 without -e: with -e, Ctrl+C sends an end of
-# stream and waits for it, and a live source that the sink has paused for
-# lack of viewers holds it back until it plays again, so Ctrl+C would hang.
+# The scripts run gst-launch-1.0 without -e: nothing here needs an end of
+# stream, and without -e Ctrl+C stops at once (with -e it does too: the sink
+# plays a pipeline it has paused again so that the end of stream gets
+# through; docs/idle.md).
 
 mjpeghttp_die ()
 {
@@ -31,6 +36,12 @@ mjpeghttp_find_plugin ()
   if gst-inspect-1.0 mjpeghttpsink >/dev/null 2>&1; then
     return
   fi
+  # Run by the installed mjpeghttp-serve: there is no build tree to use.
+  if [[ -n ${MJPEGHTTP_INSTALLED:-} ]]; then
+    mjpeghttp_die "GStreamer does not find the mjpeghttpsink element" \
+      "(gst-inspect-1.0 mjpeghttpsink fails): install it where GStreamer" \
+      "looks (scripts/install.sh) or set GST_PLUGIN_PATH to its folder"
+  fi
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
   build_dir=${MJPEGHTTP_BUILD_DIR:-$here/../build}
   # GStreamer reads GST_PLUGIN_PATH only when GST_PLUGIN_PATH_1_0 is unset.
@@ -45,6 +56,14 @@ mjpeghttp_find_plugin ()
   fi
 }
 
+# A setting that cannot work: status 2, on which mjpeghttp@.service does
+# not restart (a restart would not mend it).
+mjpeghttp_bad_setting ()
+{
+  echo "$(basename "$0"): $*" >&2
+  exit 2
+}
+
 # Checked here, where the message can name the setting to change:
 # gst-launch-1.0 would name the element's property instead.
 mjpeghttp_check_settings ()
@@ -52,16 +71,22 @@ mjpeghttp_check_settings ()
   local name
 
   if ! [[ $PORT =~ ^(0|[1-9][0-9]*)$ ]] || ((PORT > 65535)); then
-    mjpeghttp_die "PORT must be a port number from 1 to 65535 (0: any" \
-      "free port), not '$PORT'"
+    mjpeghttp_bad_setting "PORT must be a port number from 1 to 65535" \
+      "(0: any free port), not '$PORT'"
   fi
   if ! [[ $IDLE_TIMEOUT =~ ^[0-9]+$ ]]; then
-    mjpeghttp_die "IDLE_TIMEOUT must be a whole number of seconds (0: never" \
-      "pause), not '$IDLE_TIMEOUT'"
+    mjpeghttp_bad_setting "IDLE_TIMEOUT must be a whole number of seconds" \
+      "(0: never pause), not '$IDLE_TIMEOUT'"
   fi
+  case $IDLE_STATE in
+    paused | ready | none) ;;
+    *) mjpeghttp_bad_setting "IDLE_STATE must be paused, ready or none, not" \
+      "'$IDLE_STATE'" ;;
+  esac
   for name in WIDTH HEIGHT FPS; do
     if ! [[ ${!name} =~ ^[1-9][0-9]*$ ]]; then
-      mjpeghttp_die "$name must be a positive whole number, not '${!name}'"
+      mjpeghttp_bad_setting "$name must be a positive whole number, not" \
+        "'${!name}'"
     fi
   done
 }
@@ -77,11 +102,26 @@ mjpeghttp_url_host ()
   esac
 }
 
+# Who can reach ADDRESS: "any" (every address of the machine), "loopback"
+# (this machine alone) or "other".
+mjpeghttp_url_scope ()
+{
+  case $ADDRESS in
+    0.0.0.0 | ::) echo any ;;
+    127.* | ::1 | localhost) echo loopback ;;
+    *) echo other ;;
+  esac
+}
+
 # What the user sees of gst-launch-1.0 -m, which reports every message of
 # the pipeline on a line of its own (messages=1; 0 for its stderr alone):
 # - the sink's mjpeghttpsink-listening message, posted once its port
 #   listens, becomes the line to open, with the port the sink got (the one
-#   asked for, or any free one for PORT=0);
+#   asked for, or any free one for PORT=0); then, for a wildcard ADDRESS,
+#   one line per address of the machine from the message's urls field (a
+#   list of strings, "< a, \"b\" >", IPv6 ones quoted with their brackets
+#   escaped), or for a loopback one a line that says how to serve the
+#   network;
 # - the other reports are left out: their words depend on the language,
 #   but each names the message's type in brackets and ends in its
 #   structure (";") or in "no message details";
@@ -99,6 +139,23 @@ messages && /mjpeghttpsink-listening, .*, port=\(int\)[0-9]+;$/ {
   base = "http://" host ":" substr($0, RSTART + 10, RLENGTH - 11)
   print "Open " base "/ in a browser (stream: " base "/stream, snapshot: " \
     base "/snapshot). Stop with Ctrl+C."
+  if (scope == "loopback")
+    print "Only this machine can open it: other machines cannot reach " \
+      "a loopback address. ADDRESS=0.0.0.0 serves the whole network."
+  n = 0
+  if (scope == "any" && match($0, /, urls=\(string\)< .* >, port=/)) {
+    n = split(substr($0, RSTART + 17, RLENGTH - 17 - 9), urls, /, /)
+  }
+  if (scope == "any" && n > 0) {
+    print "Anyone on this machine'"'"'s networks can watch, at:"
+    for (i = 1; i <= n; i++) {
+      gsub(/["\\]/, "", urls[i])
+      print "  " urls[i]
+    }
+  } else if (scope == "any") {
+    print "This machine has no network address but loopback: other " \
+      "machines cannot reach it."
+  }
   fflush()
   next
 }
@@ -121,7 +178,7 @@ mjpeghttp_filter ()
   fi
   trap '' INT
   exec "${awk[@]}" -v messages="$1" -v host="$2" -v port="$PORT" \
-    "$mjpeghttp_filter_program"
+    -v scope="$(mjpeghttp_url_scope)" "$mjpeghttp_filter_program"
 }
 
 # Where a signal to this shell goes while it runs gst-launch-1.0. Ctrl+C
@@ -216,4 +273,6 @@ mjpeghttp_find_plugin
 # gst-launch-1.0 takes the pipeline as one word per argument: a value with
 # a space in it stays one argument.
 mjpeghttp_sink=(mjpeghttpsink "address=$ADDRESS" "port=$PORT"
-  "idle-timeout=$IDLE_TIMEOUT")
+  "idle-timeout=$IDLE_TIMEOUT" "idle-state=$IDLE_STATE")
+read -ra mjpeghttp_sink_options <<<"$SINK_OPTIONS"
+mjpeghttp_sink+=("${mjpeghttp_sink_options[@]}")

@@ -12,6 +12,7 @@ here, and everything after the source is the script's own.
 """
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -33,6 +34,9 @@ SOURCE_DIR = Path(os.environ.get("MJPEGHTTP_SOURCE_DIR",
                                  Path(__file__).resolve().parents[2]))
 BUILD_DIR = Path(os.environ.get("MJPEGHTTP_BUILD_DIR", SOURCE_DIR / "build"))
 PIPELINES = SOURCE_DIR / "pipelines"
+LOOPBACK_LINE = (r"^Only this machine can open it: other machines cannot "
+                 r"reach a loopback address\. ADDRESS=0\.0\.0\.0 serves the "
+                 r"whole network\.$")
 WIDTH, HEIGHT, FPS = 320, 240, 15
 
 
@@ -267,6 +271,8 @@ def test_listening():
     port, env = settings()
     with Program([script], env) as program:
         _, _, snapshot_url = expect_urls(program, port)
+        program.wait_for_line(LOOPBACK_LINE, 5, "line about loopback")
+        log("ok: a line says that other machines cannot reach it")
         check_listening(snapshot_url)
         status = program.stop()
     check(status == 0, f"Ctrl+C: exit status {status}, expected 0")
@@ -297,8 +303,8 @@ def test_listening():
     check(status == 0, f"Ctrl+C: exit status {status}, expected 0")
     check_gone(program, port)
 
-    # 0.0.0.0 is printed as the host's name, as before; the port listens on
-    # 127.0.0.1 too.
+    # 0.0.0.0 is printed as the host's name, as before, then one URL per
+    # IPv4 address of the machine; the port listens on 127.0.0.1 too.
     port, env = settings(ADDRESS="0.0.0.0")
     hostname = subprocess.run(["hostname"], capture_output=True, text=True,
                               check=True).stdout.strip()
@@ -309,6 +315,7 @@ def test_listening():
               f"ADDRESS=0.0.0.0: printed {match.group('snapshot')}, "
               f"expected {base}/snapshot")
         check_listening(match.group("snapshot"), ("127.0.0.1", port))
+        check_machine_urls(program, port)
         # TERM to the script alone, as `kill PID` does: it ends
         # gst-launch-1.0 too.
         os.kill(program.proc.pid, signal.SIGTERM)
@@ -316,6 +323,39 @@ def test_listening():
     check(status is not None, "the script did not end on TERM")
     log(f"ok: TERM to the script alone ended it (exit status {status})")
     check_gone(program, port)
+
+
+def machine_ipv4():
+    """The IPv4 addresses of this machine's interfaces that are up, but
+    loopback ones (iproute2's JSON)."""
+    out = subprocess.run(["ip", "-j", "-4", "addr", "show", "up"],
+                         capture_output=True, text=True, check=True).stdout
+    return {a["local"] for link in json.loads(out)
+            for a in link.get("addr_info", [])
+            if not a["local"].startswith("127.")}
+
+
+def check_machine_urls(program, port):
+    """After the line to open: a line that says anyone on the networks can
+    watch, then one URL per IPv4 address of the machine, each answering."""
+    expected = {f"http://{ip}:{port}/" for ip in machine_ipv4()}
+    if not expected:
+        program.wait_for_line(r"no network address but loopback", 5,
+                              "line about no network address")
+        log("ok: no address but loopback here, and the script says so")
+        return
+    program.wait_for_line(r"^Anyone on this machine's networks can watch",
+                          5, "line that anyone on the networks can watch")
+    printed = set()
+    while printed != expected:
+        match = program.wait_for_line(r"^  (http://\S+)$", 5,
+                                      f"URLs {sorted(expected - printed)}")
+        url = match.group(1)
+        check(url in expected, f"printed {url}, not an IPv4 address of "
+              f"this machine: expected {sorted(expected)}")
+        printed.add(url)
+        check_listening(url + "snapshot")
+    log(f"ok: printed one URL per address of the machine: {sorted(printed)}")
 
 
 def test_port_taken():
