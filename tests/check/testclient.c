@@ -331,3 +331,31 @@ push (GstHarness * h, GstBuffer * frame)
   fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (frame)),
       GST_FLOW_OK);
 }
+
+void
+app_start (App * app, const gchar * props)
+{
+  gchar *desc = g_strdup_printf ("appsrc is-live=true format=time "
+      "caps=image/jpeg ! mjpeghttpsink name=sink port=0 %s", props);
+  gint port;
+
+  app->pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (app->pipeline != NULL);
+  app->sink = gst_bin_get_by_name (GST_BIN (app->pipeline), "sink");
+  app->bus = gst_element_get_bus (app->pipeline);
+  fail_if (gst_element_set_state (app->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (app->sink, "current-port", &port, NULL);
+  fail_unless (port > 0);
+  app->port = port;
+}
+
+void
+app_stop (App * app)
+{
+  gst_element_set_state (app->pipeline, GST_STATE_NULL);
+  gst_object_unref (app->bus);
+  gst_object_unref (app->sink);
+  gst_object_unref (app->pipeline);
+}

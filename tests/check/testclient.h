@@ -64,4 +64,18 @@ guint sink_num_clients (GstHarness * h);
 void wait_num_clients (GstHarness * h, guint n);
 void push (GstHarness * h, GstBuffer * frame);
 
+/* appsrc (live, nothing pushed) ! mjpeghttpsink with @props, PLAYING, in a
+ * pipeline of its own: for what needs a whole pipeline (its bus, its
+ * state), where a harness does not do. */
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *sink;
+  GstBus *bus;
+  guint port;
+} App;
+
+void app_start (App * app, const gchar * props);
+void app_stop (App * app);
+
 #endif /* __TEST_CLIENT_H__ */

@@ -19,42 +19,6 @@
 #include <netinet/in.h>
 #include <string.h>
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *sink;
-  GstBus *bus;
-  guint port;
-} App;
-
-static void
-app_start (App * app, const gchar * address)
-{
-  gchar *desc = g_strdup_printf ("appsrc is-live=true format=time "
-      "caps=image/jpeg ! mjpeghttpsink name=sink port=0 address=%s", address);
-  gint port;
-
-  app->pipeline = gst_parse_launch (desc, NULL);
-  g_free (desc);
-  fail_unless (app->pipeline != NULL);
-  app->sink = gst_bin_get_by_name (GST_BIN (app->pipeline), "sink");
-  app->bus = gst_element_get_bus (app->pipeline);
-  fail_if (gst_element_set_state (app->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  g_object_get (app->sink, "current-port", &port, NULL);
-  fail_unless (port > 0);
-  app->port = port;
-}
-
-static void
-app_stop (App * app)
-{
-  gst_element_set_state (app->pipeline, GST_STATE_NULL);
-  gst_object_unref (app->bus);
-  gst_object_unref (app->sink);
-  gst_object_unref (app->pipeline);
-}
-
 /* The mjpeghttpsink-listening message's structure (transfer full). */
 static GstStructure *
 listening_message (App * app)
@@ -121,7 +85,7 @@ GST_START_TEST (test_localhost_is_both_loopbacks)
 {
   App app;
 
-  app_start (&app, "localhost");
+  app_start (&app, "address=localhost");
   fail_unless (answers ("127.0.0.1", app.port),
       "address=localhost: 127.0.0.1 port %u does not answer", app.port);
   if (have_ipv6_loopback ())
@@ -178,8 +142,10 @@ check_urls (const gchar * any)
   const GValue *urls;
   App app;
   guint i, n, seen_v4 = 0;
+  gchar *props = g_strdup_printf ("address=%s", any);
 
-  app_start (&app, any);
+  app_start (&app, props);
+  g_free (props);
   s = listening_message (&app);
   urls = gst_structure_get_value (s, "urls");
   fail_unless (urls && GST_VALUE_HOLDS_ARRAY (urls),
@@ -258,7 +224,7 @@ GST_START_TEST (test_fixed_address_url)
   const GValue *urls;
   App app;
 
-  app_start (&app, "127.0.0.1");
+  app_start (&app, "address=127.0.0.1");
   s = listening_message (&app);
   urls = gst_structure_get_value (s, "urls");
   fail_unless (urls && gst_value_array_get_size (urls) == 1);
