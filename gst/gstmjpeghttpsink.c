@@ -215,19 +215,6 @@ struct _GstMjpegHttpSink
   GstState idled_to;
   /* serialises apply_state() calls, which run on GStreamer's thread pool */
   GMutex state_lock;
-
-  /* Stopping, under GST_OBJECT_LOCK: an end of stream reached the sink or
-   * gst-launch-1.0 was interrupted, so the sink idles the pipeline no more
-   * (an end of stream cannot pass a paused live source). */
-  gboolean stopping;
-  /* the top-level bus watched for gst-launch-1.0's interrupt, from NULL to
-   * READY until READY to NULL; changed by change_state only */
-  GstBus *bus;
-  gulong bus_handler;
-  /* atomic: buffers are dropped before they reach the base class while the
-   * sink has paused the pipeline: from its PLAYING to PAUSED until its next
-   * state change */
-  gint dropping;
 };
 
 static GParamSpec *properties[PROP_LAST];
@@ -710,31 +697,6 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
   basesink_class->event = GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_event);
 }
 
-/* A frame that reaches the sink after it has idled the pipeline would wait
- * in the base class's preroll, holding the streaming thread, and with it
- * the source's stream lock: gst_element_send_event (pipeline, eos), which
- * holds the pipeline's state lock while it waits for that lock, would then
- * never return, and no wake-up could set the pipeline PLAYING again. Nobody
- * watches while idle: such a frame is dropped, and the streaming thread
- * waits in the live source instead, which an end of stream or a state
- * change always frees. Runs on the streaming thread. */
-static GstPadProbeReturn
-gst_mjpeg_http_sink_drop_idle (GstPad * pad, GstPadProbeInfo * info,
-    gpointer user_data)
-{
-  GstMjpegHttpSink *sink = user_data;
-  gboolean drop;
-
-  if (!g_atomic_int_get (&sink->dropping))
-    return GST_PAD_PROBE_OK;
-  /* on the way back to PLAYING the sink must preroll again first: the
-   * change to PLAYING waits for it */
-  GST_OBJECT_LOCK (sink);
-  drop = GST_STATE_TARGET (sink) != GST_STATE_PLAYING;
-  GST_OBJECT_UNLOCK (sink);
-  return drop ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-}
-
 static void
 gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
 {
@@ -755,9 +717,6 @@ gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
   sink->request_rate = DEFAULT_REQUEST_RATE;
   sink->request_burst = DEFAULT_REQUEST_BURST;
   g_mutex_init (&sink->state_lock);
-  gst_pad_add_probe (GST_BASE_SINK_PAD (sink), GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_BUFFER_LIST, gst_mjpeg_http_sink_drop_idle, sink,
-      NULL);
 }
 
 static void
@@ -1167,19 +1126,17 @@ gst_mjpeg_http_sink_idle (gpointer user_data)
   if (idle_state != GST_MJPEG_HTTP_SINK_IDLE_STATE_NONE)
     pipeline = get_top_level (sink);
 
-  /* a pipeline the application has not set PLAYING is not ours to touch,
-   * nor is one that is ending: its end of stream must get through */
-  GST_OBJECT_LOCK (sink);
-  if (pipeline && GST_STATE_TARGET (pipeline) == GST_STATE_PLAYING
-      && !sink->stopping) {
+  /* a pipeline the application has not set PLAYING is not ours to touch */
+  if (pipeline && GST_STATE_TARGET (pipeline) == GST_STATE_PLAYING) {
     to = idle_state == GST_MJPEG_HTTP_SINK_IDLE_STATE_READY ?
         GST_STATE_READY : GST_STATE_PAUSED;
+    GST_OBJECT_LOCK (sink);
     gst_object_replace ((GstObject **) & sink->pipeline, GST_OBJECT (pipeline));
     sink->expected = GST_STATE_PLAYING;
     sink->target = to;
     sink->idled_to = to;
+    GST_OBJECT_UNLOCK (sink);
   }
-  GST_OBJECT_UNLOCK (sink);
 
   GST_INFO_OBJECT (sink, "nobody watched for %u s: idle (%s)", timeout,
       to == GST_STATE_VOID_PENDING ? "state unchanged" :
@@ -1233,83 +1190,6 @@ gst_mjpeg_http_sink_wake (const gchar * peer, const gchar * path,
   if (resume)
     gst_element_call_async (GST_ELEMENT (sink),
         gst_mjpeg_http_sink_apply_state, NULL, NULL);
-}
-
-/* No more idling, and a pipeline the sink has idled plays again, so that an
- * end of stream sent to it gets through. Any thread; @now sets the state
- * on the calling thread, which must then hold no lock of the pipeline's,
- * instead of on GStreamer's thread pool. */
-static void
-gst_mjpeg_http_sink_stop_requested (GstMjpegHttpSink * sink,
-    const gchar * why, gboolean now)
-{
-  gboolean resume = FALSE;
-
-  GST_OBJECT_LOCK (sink);
-  sink->stopping = TRUE;
-  if (sink->pipeline && sink->idled_to != GST_STATE_VOID_PENDING) {
-    sink->expected = sink->idled_to;
-    sink->target = GST_STATE_PLAYING;
-    resume = TRUE;
-  }
-  sink->idled_to = GST_STATE_VOID_PENDING;
-  GST_OBJECT_UNLOCK (sink);
-
-  GST_INFO_OBJECT (sink, "%s: no more idling%s", why,
-      resume ? ", playing again so that the end of stream gets through" : "");
-  if (resume && now)
-    gst_mjpeg_http_sink_apply_state (GST_ELEMENT (sink), NULL);
-  else if (resume)
-    gst_element_call_async (GST_ELEMENT (sink),
-        gst_mjpeg_http_sink_apply_state, NULL, NULL);
-}
-
-/* gst-launch-1.0 posts this message when it is interrupted (Ctrl+C); with
- * -e it then sends an end of stream to the pipeline, which a live source
- * paused by the sink would hold back for good, and a source in READY would
- * drop. Runs as a sync-message handler of the top-level bus on the thread
- * that posts the message: gst-launch-1.0's main thread, from its signal
- * handler, which holds no lock and sends the end of stream only after this
- * returns; so the pipeline plays again before, and the end of stream is
- * never lost. */
-static void
-gst_mjpeg_http_sink_bus_message (GstBus * bus, GstMessage * message,
-    gpointer user_data)
-{
-  const GstStructure *s = gst_message_get_structure (message);
-
-  if (s && gst_structure_has_name (s, "GstLaunchInterrupt"))
-    gst_mjpeg_http_sink_stop_requested (GST_MJPEG_HTTP_SINK (user_data),
-        "gst-launch-1.0 was interrupted", TRUE);
-}
-
-/* sync-message emission is counted: it leaves the application's own sync
- * handler and watches alone */
-static void
-gst_mjpeg_http_sink_watch_bus (GstMjpegHttpSink * sink)
-{
-  GstElement *top = get_top_level (sink);
-
-  if (!top)
-    return;
-  sink->bus = gst_element_get_bus (top);
-  gst_object_unref (top);
-  if (!sink->bus)
-    return;
-  gst_bus_enable_sync_message_emission (sink->bus);
-  sink->bus_handler = g_signal_connect (sink->bus, "sync-message::application",
-      G_CALLBACK (gst_mjpeg_http_sink_bus_message), sink);
-}
-
-static void
-gst_mjpeg_http_sink_unwatch_bus (GstMjpegHttpSink * sink)
-{
-  if (!sink->bus)
-    return;
-  g_signal_handler_disconnect (sink->bus, sink->bus_handler);
-  sink->bus_handler = 0;
-  gst_bus_disable_sync_message_emission (sink->bus);
-  gst_clear_object (&sink->bus);
 }
 
 /* The host part of a URL a person can open: a wildcard address is not. */
@@ -1615,25 +1495,12 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
     case GST_STATE_CHANGE_NULL_TO_READY:
       if (!gst_mjpeg_http_sink_start_server (sink))
         return GST_STATE_CHANGE_FAILURE;
-      GST_OBJECT_LOCK (sink);
-      sink->stopping = FALSE;
-      GST_OBJECT_UNLOCK (sink);
-      g_atomic_int_set (&sink->dropping, FALSE);
-      gst_mjpeg_http_sink_watch_bus (sink);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
-      g_atomic_int_set (&sink->dropping, FALSE);
       gst_mjpeg_http_sink_set_playing (sink, TRUE);
       break;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
-      GST_OBJECT_LOCK (sink);
-      g_atomic_int_set (&sink->dropping, sink->idled_to == GST_STATE_PAUSED);
-      GST_OBJECT_UNLOCK (sink);
       gst_mjpeg_http_sink_set_playing (sink, FALSE);
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      g_atomic_int_set (&sink->dropping, FALSE);
       break;
     default:
       break;
@@ -1644,24 +1511,14 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
       /* the parent class refused: nothing may stay bound */
-      if (ret == GST_STATE_CHANGE_FAILURE) {
-        gst_mjpeg_http_sink_unwatch_bus (sink);
+      if (ret == GST_STATE_CHANGE_FAILURE)
         gst_mjpeg_http_sink_stop_server (sink);
-      }
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
       if (ret == GST_STATE_CHANGE_FAILURE)
         gst_mjpeg_http_sink_set_playing (sink, FALSE);
       break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      /* the run ends, unless this is the sink's own idle */
-      GST_OBJECT_LOCK (sink);
-      if (sink->idled_to != GST_STATE_READY)
-        sink->stopping = FALSE;
-      GST_OBJECT_UNLOCK (sink);
-      break;
     case GST_STATE_CHANGE_READY_TO_NULL:
-      gst_mjpeg_http_sink_unwatch_bus (sink);
       gst_mjpeg_http_sink_stop_server (sink);
       break;
     default:
@@ -1701,13 +1558,7 @@ gst_mjpeg_http_sink_event (GstBaseSink * bsink, GstEvent * event)
 {
   GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (bsink);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-    GST_OBJECT_LOCK (sink);
-    sink->stopping = FALSE;
-    GST_OBJECT_UNLOCK (sink);
-  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-    gst_mjpeg_http_sink_stop_requested (sink, "end of stream", FALSE);
     if (!gst_mjpeg_http_server_eos (sink->server, EOS_FLUSH_TIMEOUT))
       GST_WARNING_OBJECT (sink, "some clients did not take the end of the "
           "stream in time");

@@ -16,10 +16,9 @@ IDLE_STATE=${IDLE_STATE:-paused}
 # more properties of the sink, split on blanks: "max-clients=200 auth-file=..."
 SINK_OPTIONS=${SINK_OPTIONS:-}
 
-# The scripts run gst-launch-1.0 without -e: nothing here needs an end of
-# stream, and without -e Ctrl+C stops at once (with -e it does too: the sink
-# plays a pipeline it has paused again so that the end of stream gets
-# through; docs/idle.md).
+# The scripts run gst-launch-1.0 without -e: with -e, Ctrl+C sends an end of
+# stream and waits for it, and a live source that the sink has paused for
+# lack of viewers holds it back until it plays again, so Ctrl+C would hang.
 
 mjpeghttp_die ()
 {
