@@ -301,36 +301,37 @@ gst_mjpeg_http_replay_stream_new (GIOStream * base, GBytes * first)
  * put around it (SoupIOStream's "base-iostream", a replay stream's base,
  * a TLS connection's "base-io-stream");
  * NULL if there is none. Transfer none: the connection keeps it. */
+/* The stream a wrapper stands on, or NULL for one we cannot see under
+ * (transfer none: the wrapper keeps it). */
+static GIOStream *
+base_of (GIOStream * stream)
+{
+  const gchar *property;
+  GIOStream *base = NULL;
+
+  if (REPLAY_IS_STREAM (stream))
+    return REPLAY_STREAM (stream)->base;
+  if (gst_mjpeg_http_is_record_guard (stream))
+    return gst_mjpeg_http_record_guard_get_base (stream);
+  if (G_IS_TLS_CONNECTION (stream))
+    property = "base-io-stream";
+  else if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream),
+          "base-iostream"))
+    property = "base-iostream";
+  else
+    return NULL;
+  g_object_get (stream, property, &base, NULL);
+  if (base)
+    g_object_unref (base);
+  return base;
+}
+
 GSocket *
 gst_mjpeg_http_stream_get_socket (GIOStream * stream)
 {
-  while (stream) {
+  for (; stream; stream = base_of (stream)) {
     if (G_IS_SOCKET_CONNECTION (stream))
       return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
-    if (REPLAY_IS_STREAM (stream)) {
-      stream = REPLAY_STREAM (stream)->base;
-    } else if (gst_mjpeg_http_is_record_guard (stream)) {
-      stream = gst_mjpeg_http_record_guard_get_base (stream);
-    } else if (G_IS_TLS_CONNECTION (stream)) {
-      GIOStream *base = NULL;
-
-      g_object_get (stream, "base-io-stream", &base, NULL);
-      /* the TLS connection keeps its base */
-      if (base)
-        g_object_unref (base);
-      stream = base;
-    } else if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream),
-            "base-iostream")) {
-      GIOStream *base = NULL;
-
-      g_object_get (stream, "base-iostream", &base, NULL);
-      /* the wrapper keeps its base */
-      if (base)
-        g_object_unref (base);
-      stream = base;
-    } else {
-      return NULL;
-    }
   }
   return NULL;
 }
@@ -340,27 +341,9 @@ gst_mjpeg_http_stream_get_socket (GIOStream * stream)
 gboolean
 gst_mjpeg_http_stream_is_tls (GIOStream * stream)
 {
-  while (stream && !G_IS_SOCKET_CONNECTION (stream)) {
-    GIOStream *base = NULL;
-
+  for (; stream; stream = base_of (stream)) {
     if (G_IS_TLS_CONNECTION (stream))
       return TRUE;
-    if (REPLAY_IS_STREAM (stream)) {
-      stream = REPLAY_STREAM (stream)->base;
-      continue;
-    }
-    if (gst_mjpeg_http_is_record_guard (stream)) {
-      stream = gst_mjpeg_http_record_guard_get_base (stream);
-      continue;
-    }
-    if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream),
-            "base-iostream"))
-      return FALSE;
-    g_object_get (stream, "base-iostream", &base, NULL);
-    /* the wrapper keeps its base */
-    if (base)
-      g_object_unref (base);
-    stream = base;
   }
   return FALSE;
 }
