@@ -185,9 +185,7 @@ struct _GstMjpegHttpGate
   GstMjpegHttpGatePassFunc pass;
   GstMjpegHttpGateWarnFunc warn;
   gpointer user_data;
-  gchar *viewer_path;
-  gchar *stream_path;
-  gchar *snapshot_path;
+  GstMjpegHttpPaths paths;
   GstMjpegHttpLimits limits;
 
   /* one per address the configured name resolves to, all on one port */
@@ -902,8 +900,7 @@ decide (GstMjpegHttpGate * gate, Pending * p, GstMjpegHttpAuthResult auth)
   if (gate->access->auth)
     gst_mjpeg_http_peers_password_succeeded (gate->peers, &p->key);
 
-  route = gst_mjpeg_http_request_route (req, gate->viewer_path,
-      gate->stream_path, gate->snapshot_path);
+  route = gst_mjpeg_http_request_route (req, &gate->paths);
   if (route != GST_MJPEG_HTTP_ROUTE_STREAM || head_request) {
     pass (gate, p, route, FALSE);
     return;
@@ -1427,9 +1424,7 @@ gst_mjpeg_http_gate_new (const GstMjpegHttpGateConfig * config,
   gate->pass = pass;
   gate->warn = warn;
   gate->user_data = user_data;
-  gate->viewer_path = g_strdup (config->viewer_path);
-  gate->stream_path = g_strdup (config->stream_path);
-  gate->snapshot_path = g_strdup (config->snapshot_path);
+  gate->paths = config->paths;
   gate->access = config->access;
   gate->dead = g_ptr_array_new_with_free_func (g_free);
   gst_mjpeg_http_gate_set_limits (gate, limits);
@@ -1525,9 +1520,6 @@ gst_mjpeg_http_gate_free (GstMjpegHttpGate * gate)
     g_source_unref (gate->deadline_source);
   }
   g_ptr_array_unref (gate->dead);
-  g_free (gate->viewer_path);
-  g_free (gate->stream_path);
-  g_free (gate->snapshot_path);
   g_free (gate);
 }
 

@@ -47,9 +47,8 @@ typedef struct
   const gchar *address;
   guint port;
   guint listen_backlog;
-  const gchar *viewer_path;
-  const gchar *stream_path;
-  const gchar *snapshot_path;
+  /* the strings must outlive the gate */
+  GstMjpegHttpPaths paths;
   /* who may watch; never NULL, must outlive the gate */
   const GstMjpegHttpAccess *access;
 } GstMjpegHttpGateConfig;

@@ -525,21 +525,51 @@ gst_mjpeg_http_parse_result_status (GstMjpegHttpParseResult result)
   return 400;
 }
 
+void
+gst_mjpeg_http_paths_copy (GstMjpegHttpPaths * dest,
+    const GstMjpegHttpPaths * src)
+{
+  dest->viewer = g_strdup (src->viewer);
+  dest->stream = g_strdup (src->stream);
+  dest->snapshot = g_strdup (src->snapshot);
+  dest->stats = g_strdup (src->stats);
+  dest->metrics = g_strdup (src->metrics);
+  dest->events = g_strdup (src->events);
+}
+
+/* Frees the strings of paths made by gst_mjpeg_http_paths_copy(). */
+void
+gst_mjpeg_http_paths_clear (GstMjpegHttpPaths * paths)
+{
+  g_free ((gchar *) paths->viewer);
+  g_free ((gchar *) paths->stream);
+  g_free ((gchar *) paths->snapshot);
+  g_free ((gchar *) paths->stats);
+  g_free ((gchar *) paths->metrics);
+  g_free ((gchar *) paths->events);
+  memset (paths, 0, sizeof (*paths));
+}
+
 /* Which resource a valid request names; mjpg-streamer's /?action=stream
  * and /?action=snapshot come first, as many apps are set up for them. */
 GstMjpegHttpRoute
 gst_mjpeg_http_request_route (const GstMjpegHttpRequest * req,
-    const gchar * viewer_path, const gchar * stream_path,
-    const gchar * snapshot_path)
+    const GstMjpegHttpPaths * paths)
 {
   if (req->options.action != GST_MJPEG_HTTP_ROUTE_NOT_FOUND
       && !strcmp (req->path, "/"))
     return req->options.action;
-  if (!strcmp (req->path, stream_path))
+  if (!g_strcmp0 (req->path, paths->stream))
     return GST_MJPEG_HTTP_ROUTE_STREAM;
-  if (!strcmp (req->path, snapshot_path))
+  if (!g_strcmp0 (req->path, paths->snapshot))
     return GST_MJPEG_HTTP_ROUTE_SNAPSHOT;
-  if (!strcmp (req->path, viewer_path))
+  if (!g_strcmp0 (req->path, paths->viewer))
     return GST_MJPEG_HTTP_ROUTE_VIEWER;
+  if (!g_strcmp0 (req->path, paths->stats))
+    return GST_MJPEG_HTTP_ROUTE_STATS;
+  if (!g_strcmp0 (req->path, paths->metrics))
+    return GST_MJPEG_HTTP_ROUTE_METRICS;
+  if (!g_strcmp0 (req->path, paths->events))
+    return GST_MJPEG_HTTP_ROUTE_EVENTS;
   return GST_MJPEG_HTTP_ROUTE_NOT_FOUND;
 }

@@ -50,7 +50,21 @@ typedef enum
   GST_MJPEG_HTTP_ROUTE_VIEWER,
   GST_MJPEG_HTTP_ROUTE_STREAM,
   GST_MJPEG_HTTP_ROUTE_SNAPSHOT,
+  GST_MJPEG_HTTP_ROUTE_STATS,
+  GST_MJPEG_HTTP_ROUTE_METRICS,
+  GST_MJPEG_HTTP_ROUTE_EVENTS,
 } GstMjpegHttpRoute;
+
+/* The path of each resource; a NULL path is not served. */
+typedef struct
+{
+  const gchar *viewer;
+  const gchar *stream;
+  const gchar *snapshot;
+  const gchar *stats;
+  const gchar *metrics;
+  const gchar *events;
+} GstMjpegHttpPaths;
 
 /* What a request asks for beyond its path, parsed once from the query. */
 typedef struct
@@ -87,10 +101,13 @@ GstMjpegHttpParseResult gst_mjpeg_http_request_parse (const gchar * data,
 
 guint               gst_mjpeg_http_parse_result_status (GstMjpegHttpParseResult result);
 
+void                gst_mjpeg_http_paths_copy (GstMjpegHttpPaths * dest,
+                                               const GstMjpegHttpPaths * src);
+
+void                gst_mjpeg_http_paths_clear (GstMjpegHttpPaths * paths);
+
 GstMjpegHttpRoute   gst_mjpeg_http_request_route (const GstMjpegHttpRequest * req,
-                                                  const gchar * viewer_path,
-                                                  const gchar * stream_path,
-                                                  const gchar * snapshot_path);
+                                                  const GstMjpegHttpPaths * paths);
 
 G_END_DECLS
 

@@ -738,6 +738,9 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
       gst_mjpeg_http_server_answer_viewer (server, msg, &ticket->request);
       gst_mjpeg_http_server_watch_answer (server, msg);
       break;
+    case GST_MJPEG_HTTP_ROUTE_STATS:
+    case GST_MJPEG_HTTP_ROUTE_METRICS:
+    case GST_MJPEG_HTTP_ROUTE_EVENTS:
     case GST_MJPEG_HTTP_ROUTE_NOT_FOUND:
       answer_text (server, msg, SOUP_STATUS_NOT_FOUND, "Not found.\n");
       gst_mjpeg_http_server_watch_answer (server, msg);
@@ -842,9 +845,9 @@ gst_mjpeg_http_server_make_viewer_page (GstMjpegHttpServer * server)
   g_assert (file);
   page = g_strndup (g_bytes_get_data (file, NULL), g_bytes_get_size (file));
   g_bytes_unref (file);
-  page = replace_path (page, "@STREAM_PATH@", server->gate_config.stream_path);
+  page = replace_path (page, "@STREAM_PATH@", server->gate_config.paths.stream);
   page = replace_path (page, "@SNAPSHOT_PATH@",
-      server->gate_config.snapshot_path);
+      server->gate_config.paths.snapshot);
 
   sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, page, -1);
   server->viewer_etag = g_strdup_printf ("\"%.16s\"", sum);
@@ -946,9 +949,7 @@ gst_mjpeg_http_server_free (GstMjpegHttpServer * server)
   g_mutex_clear (&server->lock);
   g_cond_clear (&server->cond);
   g_free ((gchar *) server->gate_config.address);
-  g_free ((gchar *) server->gate_config.viewer_path);
-  g_free ((gchar *) server->gate_config.stream_path);
-  g_free ((gchar *) server->gate_config.snapshot_path);
+  gst_mjpeg_http_paths_clear (&server->gate_config.paths);
   g_clear_pointer (&server->viewer_page, g_bytes_unref);
   g_free (server->viewer_etag);
   g_free (server->viewer_csp);
@@ -1030,9 +1031,8 @@ gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
   server = g_new0 (GstMjpegHttpServer, 1);
   server->gate_config = config->listen;
   server->gate_config.address = g_strdup (config->listen.address);
-  server->gate_config.viewer_path = g_strdup (config->listen.viewer_path);
-  server->gate_config.stream_path = g_strdup (config->listen.stream_path);
-  server->gate_config.snapshot_path = g_strdup (config->listen.snapshot_path);
+  gst_mjpeg_http_paths_copy (&server->gate_config.paths,
+      &config->listen.paths);
   server->access = config->access;
   server->gate_config.access = server->access;
   server->stats = config->stats;

@@ -113,6 +113,10 @@ GST_DEBUG_CATEGORY (gst_mjpeg_http_sink_debug);
 #define DEFAULT_VIEWER_PATH "/"
 #define DEFAULT_STREAM_PATH "/stream"
 #define DEFAULT_SNAPSHOT_PATH "/snapshot"
+#define DEFAULT_STATS_PATH "/stats"
+#define DEFAULT_METRICS_PATH "/metrics"
+#define DEFAULT_EVENTS_PATH "/events"
+#define DEFAULT_SERVE_STATS TRUE
 #define DEFAULT_IDLE_TIMEOUT 10
 #define DEFAULT_IDLE_STATE GST_MJPEG_HTTP_SINK_IDLE_STATE_PAUSED
 #define DEFAULT_TIMEOUT (5 * GST_SECOND)
@@ -138,6 +142,10 @@ enum
   PROP_VIEWER_PATH,
   PROP_STREAM_PATH,
   PROP_SNAPSHOT_PATH,
+  PROP_STATS_PATH,
+  PROP_METRICS_PATH,
+  PROP_EVENTS_PATH,
+  PROP_SERVE_STATS,
   PROP_IDLE_TIMEOUT,
   PROP_IDLE_STATE,
   PROP_TIMEOUT,
@@ -178,6 +186,10 @@ struct _GstMjpegHttpSink
   gchar *viewer_path;
   gchar *stream_path;
   gchar *snapshot_path;
+  gchar *stats_path;
+  gchar *metrics_path;
+  gchar *events_path;
+  gboolean serve_stats;
   guint idle_timeout;
   GstMjpegHttpSinkIdleState idle_state;
   guint64 timeout;
@@ -412,6 +424,55 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
   properties[PROP_SNAPSHOT_PATH] = g_param_spec_string ("snapshot-path",
       "Snapshot path", "URL path of the newest frame as one JPEG "
       "(starts with /; NULL state only)", DEFAULT_SNAPSHOT_PATH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:stats-path:
+   *
+   * The path of the statistics as JSON: the same figures as the
+   * #GstMjpegHttpSink::get-stats signal. Served while
+   * #GstMjpegHttpSink:serve-stats is %TRUE, behind the same access control
+   * as the stream.
+   */
+  properties[PROP_STATS_PATH] = g_param_spec_string ("stats-path",
+      "Stats path", "URL path of the statistics as JSON (starts with /; NULL "
+      "state only)", DEFAULT_STATS_PATH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:metrics-path:
+   *
+   * The path of the statistics in Prometheus' text exposition format.
+   * Served while #GstMjpegHttpSink:serve-stats is %TRUE.
+   */
+  properties[PROP_METRICS_PATH] = g_param_spec_string ("metrics-path",
+      "Metrics path", "URL path of the statistics for Prometheus (starts "
+      "with /; NULL state only)", DEFAULT_METRICS_PATH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:events-path:
+   *
+   * The path of the live figures as Server-Sent Events (what the viewer
+   * page shows). Served while #GstMjpegHttpSink:serve-stats is %TRUE.
+   */
+  properties[PROP_EVENTS_PATH] = g_param_spec_string ("events-path",
+      "Events path", "URL path of the live figures as Server-Sent Events "
+      "(starts with /; NULL state only)", DEFAULT_EVENTS_PATH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:serve-stats:
+   *
+   * Whether #GstMjpegHttpSink:stats-path, #GstMjpegHttpSink:metrics-path
+   * and #GstMjpegHttpSink:events-path are served. They tell who watches
+   * (addresses, paths): turn them off, or set
+   * #GstMjpegHttpSink:auth-user, where viewers must not see that. The
+   * viewer page then shows the picture without live figures.
+   */
+  properties[PROP_SERVE_STATS] = g_param_spec_boolean ("serve-stats",
+      "Serve stats", "Serve the statistics, metrics and events paths (NULL "
+      "state only)", DEFAULT_SERVE_STATS,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -707,6 +768,10 @@ gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
   sink->viewer_path = g_strdup (DEFAULT_VIEWER_PATH);
   sink->stream_path = g_strdup (DEFAULT_STREAM_PATH);
   sink->snapshot_path = g_strdup (DEFAULT_SNAPSHOT_PATH);
+  sink->stats_path = g_strdup (DEFAULT_STATS_PATH);
+  sink->metrics_path = g_strdup (DEFAULT_METRICS_PATH);
+  sink->events_path = g_strdup (DEFAULT_EVENTS_PATH);
+  sink->serve_stats = DEFAULT_SERVE_STATS;
   sink->auth_realm = g_strdup (DEFAULT_AUTH_REALM);
   sink->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   sink->idle_state = DEFAULT_IDLE_STATE;
@@ -728,6 +793,9 @@ gst_mjpeg_http_sink_finalize (GObject * object)
   g_free (sink->viewer_path);
   g_free (sink->stream_path);
   g_free (sink->snapshot_path);
+  g_free (sink->stats_path);
+  g_free (sink->metrics_path);
+  g_free (sink->events_path);
   g_free (sink->auth_user);
   free_secret (sink->auth_password);
   g_free (sink->auth_file);
@@ -792,6 +860,10 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
     case PROP_VIEWER_PATH:
     case PROP_STREAM_PATH:
     case PROP_SNAPSHOT_PATH:
+    case PROP_STATS_PATH:
+    case PROP_METRICS_PATH:
+    case PROP_EVENTS_PATH:
+    case PROP_SERVE_STATS:
     case PROP_AUTH_USER:
     case PROP_AUTH_PASSWORD:
     case PROP_AUTH_FILE:
@@ -826,20 +898,25 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
     case PROP_VIEWER_PATH:
     case PROP_STREAM_PATH:
     case PROP_SNAPSHOT_PATH:
+    case PROP_STATS_PATH:
+    case PROP_METRICS_PATH:
+    case PROP_EVENTS_PATH:
+    {
+      gchar **path = prop_id == PROP_VIEWER_PATH ? &sink->viewer_path
+          : prop_id == PROP_STREAM_PATH ? &sink->stream_path
+          : prop_id == PROP_SNAPSHOT_PATH ? &sink->snapshot_path
+          : prop_id == PROP_STATS_PATH ? &sink->stats_path
+          : prop_id == PROP_METRICS_PATH ? &sink->metrics_path
+          : &sink->events_path;
+
       if (!path_is_valid (value))
         goto bad_path;
-      if (prop_id == PROP_VIEWER_PATH)
-        g_free (g_steal_pointer (&sink->viewer_path));
-      else if (prop_id == PROP_STREAM_PATH)
-        g_free (g_steal_pointer (&sink->stream_path));
-      else
-        g_free (g_steal_pointer (&sink->snapshot_path));
-      if (prop_id == PROP_VIEWER_PATH)
-        sink->viewer_path = g_value_dup_string (value);
-      else if (prop_id == PROP_STREAM_PATH)
-        sink->stream_path = g_value_dup_string (value);
-      else
-        sink->snapshot_path = g_value_dup_string (value);
+      g_free (*path);
+      *path = g_value_dup_string (value);
+      break;
+    }
+    case PROP_SERVE_STATS:
+      sink->serve_stats = g_value_get_boolean (value);
       break;
     case PROP_IDLE_TIMEOUT:
       sink->idle_timeout = g_value_get_uint (value);
@@ -967,6 +1044,18 @@ gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SNAPSHOT_PATH:
       g_value_set_string (value, sink->snapshot_path);
+      break;
+    case PROP_STATS_PATH:
+      g_value_set_string (value, sink->stats_path);
+      break;
+    case PROP_METRICS_PATH:
+      g_value_set_string (value, sink->metrics_path);
+      break;
+    case PROP_EVENTS_PATH:
+      g_value_set_string (value, sink->events_path);
+      break;
+    case PROP_SERVE_STATS:
+      g_value_set_boolean (value, sink->serve_stats);
       break;
     case PROP_AUTH_USER:
       g_value_set_string (value, sink->auth_user);
@@ -1337,9 +1426,14 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   config.listen.address = g_strdup (sink->address);
   config.listen.port = sink->port;
   config.listen.listen_backlog = sink->listen_backlog;
-  config.listen.viewer_path = g_strdup (sink->viewer_path);
-  config.listen.stream_path = g_strdup (sink->stream_path);
-  config.listen.snapshot_path = g_strdup (sink->snapshot_path);
+  config.listen.paths.viewer = g_strdup (sink->viewer_path);
+  config.listen.paths.stream = g_strdup (sink->stream_path);
+  config.listen.paths.snapshot = g_strdup (sink->snapshot_path);
+  if (sink->serve_stats) {
+    config.listen.paths.stats = g_strdup (sink->stats_path);
+    config.listen.paths.metrics = g_strdup (sink->metrics_path);
+    config.listen.paths.events = g_strdup (sink->events_path);
+  }
   config.stats = &sink->stats;
   gst_mjpeg_http_sink_get_limits_locked (sink, &limits);
   GST_OBJECT_UNLOCK (sink);
@@ -1378,11 +1472,11 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
 
   host = url_host (config.listen.address);
   url = g_strdup_printf ("%s://%s:%u%s", scheme, host, port,
-      config.listen.viewer_path);
+      config.listen.paths.viewer);
   stream_url = g_strdup_printf ("%s://%s:%u%s", scheme, host, port,
-      config.listen.stream_path);
+      config.listen.paths.stream);
   snapshot_url = g_strdup_printf ("%s://%s:%u%s", scheme, host, port,
-      config.listen.snapshot_path);
+      config.listen.paths.snapshot);
   GST_INFO_OBJECT (sink, "serving on %s (stream %s)", url, stream_url);
   listening = gst_structure_new ("mjpeghttpsink-listening",
       "url", G_TYPE_STRING, url,
@@ -1390,7 +1484,7 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
       "snapshot-url", G_TYPE_STRING, snapshot_url,
       "address", G_TYPE_STRING, config.listen.address, NULL);
   set_urls_field (listening, config.listen.address, url, scheme, port,
-      config.listen.viewer_path);
+      config.listen.paths.viewer);
   /* last: pipelines/lib.sh reads it at the end of gst-launch-1.0 -m's line */
   gst_structure_set (listening, "port", G_TYPE_INT, (gint) port, NULL);
   gst_element_post_message (GST_ELEMENT (sink),
@@ -1401,9 +1495,7 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
   g_free (snapshot_url);
 
   g_free ((gchar *) config.listen.address);
-  g_free ((gchar *) config.listen.viewer_path);
-  g_free ((gchar *) config.listen.stream_path);
-  g_free ((gchar *) config.listen.snapshot_path);
+  gst_mjpeg_http_paths_clear (&config.listen.paths);
   return TRUE;
 
   /* ERRORS */
@@ -1418,9 +1510,7 @@ bad_access:
           (NULL));
     g_error_free (err);
     g_free ((gchar *) config.listen.address);
-    g_free ((gchar *) config.listen.viewer_path);
-    g_free ((gchar *) config.listen.stream_path);
-    g_free ((gchar *) config.listen.snapshot_path);
+    gst_mjpeg_http_paths_clear (&config.listen.paths);
     GST_OBJECT_LOCK (sink);
     sink->listening_taken = FALSE;
     GST_OBJECT_UNLOCK (sink);
@@ -1441,9 +1531,7 @@ start_failed:
     }
     g_error_free (err);
     g_free ((gchar *) config.listen.address);
-    g_free ((gchar *) config.listen.viewer_path);
-    g_free ((gchar *) config.listen.stream_path);
-    g_free ((gchar *) config.listen.snapshot_path);
+    gst_mjpeg_http_paths_clear (&config.listen.paths);
     GST_OBJECT_LOCK (sink);
     sink->listening_taken = FALSE;
     GST_OBJECT_UNLOCK (sink);

@@ -22,7 +22,7 @@ packages=(
   meson ninja-build pkg-config gcc
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libsoup-3.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-x curl libcrypt-dev glib-networking
+  gstreamer1.0-x curl libcrypt-dev glib-networking libjson-glib-dev
 )
 if [ "$with_tests" = yes ]; then
   # PyGObject for the end-to-end tests; Chromium, its driver and selenium
@@ -68,6 +68,7 @@ check_requirements() {
   at_least libsoup-3.0 "$(pkg_version libsoup-3.0)" 3.2 libsoup-3.0-dev
   at_least gio-2.0 "$(pkg_version gio-2.0)" 2.74 libglib2.0-dev
   at_least libcrypt "$(pkg_version libcrypt)" 4.4 libcrypt-dev
+  at_least json-glib-1.0 "$(pkg_version json-glib-1.0)" 1.6 libjson-glib-dev
   [ -e "$(pkg-config --variable=giomoduledir gio-2.0)/libgiognutls.so" ] ||
     fail "GIO has no TLS backend, so https cannot work; apt-get install glib-networking."
   for element in videotestsrc jpegenc jpegdec multipartdemux souphttpsrc; do

@@ -35,6 +35,10 @@ int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
 
 #define CHECK(cond) do { if (!(cond)) abort (); } while (0)
 
+static const GstMjpegHttpPaths paths = { "/", "/stream", "/snapshot",
+  "/stats", "/metrics", "/events"
+};
+
 /* libsoup's private SOUP_HTTP_URI_FLAGS, as of 3.2.3 */
 #define HTTP_URI_FLAGS (G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH \
     | G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_FRAGMENT \
@@ -117,7 +121,7 @@ fuzz_request (const gchar * data, gsize size)
       CHECK (!strpbrk (req.host, "ABCDEFGHIJKLMNOPQRSTUVWXYZ[]/@ "));
       CHECK (strlen (req.authorization) <= GST_MJPEG_HTTP_AUTHORIZATION_MAX);
       check_credentials (&req);
-      gst_mjpeg_http_request_route (&req, "/", "/stream", "/snapshot");
+      gst_mjpeg_http_request_route (&req, &paths);
       check_libsoup_accepts (data, req.head_len);
       /* the same head cut short is only incomplete */
       CHECK (gst_mjpeg_http_request_parse (data, req.head_len - 1,

@@ -16,6 +16,10 @@
 #include "gstmjpeghttppeers.h"
 #include "gstmjpeghttprequest.h"
 
+static const GstMjpegHttpPaths paths = { "/", "/stream", "/snapshot",
+  "/stats", "/metrics", "/events"
+};
+
 static GstMjpegHttpParseResult
 parse (const gchar * head, GstMjpegHttpRequest * req)
 {
@@ -36,8 +40,7 @@ GST_START_TEST (test_valid_heads)
   fail_unless_equals_string (req.if_none_match, "\"abc\"");
   fail_unless_equals_int (req.head_len,
       strlen (head) - strlen ("next request"));
-  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, "/", "/stream",
-          "/snapshot"), GST_MJPEG_HTTP_ROUTE_STREAM);
+  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths), GST_MJPEG_HTTP_ROUTE_STREAM);
 
   fail_unless_equals_int (parse ("HEAD http://cam/snapshot HTTP/1.0\n\n",
           &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
@@ -47,12 +50,10 @@ GST_START_TEST (test_valid_heads)
 
   fail_unless_equals_int (parse ("GET /?action=stream HTTP/1.1\r\nHost: a\r\n"
           "\r\n", &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
-  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, "/", "/stream",
-          "/snapshot"), GST_MJPEG_HTTP_ROUTE_STREAM);
+  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths), GST_MJPEG_HTTP_ROUTE_STREAM);
   fail_unless_equals_int (parse ("GET /?action=other HTTP/1.1\r\nHost: a\r\n"
           "\r\n", &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
-  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, "/", "/stream",
-          "/snapshot"), GST_MJPEG_HTTP_ROUTE_VIEWER);
+  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths), GST_MJPEG_HTTP_ROUTE_VIEWER);
   fail_unless_equals_int (parse ("GET /stream?advance_headers=0 HTTP/1.1\r\n"
           "Host: a\r\n\r\n", &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
   fail_if (req.options.advance_headers);
