@@ -54,7 +54,7 @@
 #include "gstmjpeghttpanswers.h"
 #include "gstmjpeghttpfanout.h"
 #include "gstmjpeghttpgate.h"
-#include "gstmjpeghttpresources.h"
+#include "gstmjpeghttpviewer.h"
 
 #include <string.h>
 
@@ -71,8 +71,6 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
  * whole wait. */
 #define SNAPSHOT_WAITERS_MAX 64
 
-#define VIEWER_PAGE_RESOURCE "/org/mjpeghttp/viewer/index.html"
-
 /* Clients that take nothing are looked for a few times per timeout. */
 #define SWEEP_MIN_MS 50
 #define SWEEP_MAX_MS 1000
@@ -85,9 +83,7 @@ struct _GstMjpegHttpServer
   GstMjpegHttpServerCallbacks callbacks;
   gpointer user_data;
   GDestroyNotify user_data_free;
-  GBytes *viewer_page;
-  gchar *viewer_etag;
-  gchar *viewer_csp;
+  GstMjpegHttpViewer *viewer;
   GstMjpegHttpAccess *access;
 
   GThread *thread;
@@ -661,49 +657,6 @@ gst_mjpeg_http_server_handle_stream (GstMjpegHttpServer * server,
       G_CALLBACK (gst_mjpeg_http_server_stream_not_started), server);
 }
 
-/* If-None-Match: "*" or a list of entity tags, compared weakly (RFC 9110
- * 13.1.2): W/"x" matches "x". */
-static gboolean
-etag_matches (const gchar * if_none_match, const gchar * etag)
-{
-  gchar **tags = g_strsplit (if_none_match, ",", -1), **t;
-  gboolean match = FALSE;
-
-  for (t = tags; *t && !match; t++) {
-    const gchar *tag = g_strstrip (*t);
-
-    if (g_str_has_prefix (tag, "W/"))
-      tag += 2;
-    match = !strcmp (tag, "*") || !strcmp (tag, etag);
-  }
-  g_strfreev (tags);
-  return match;
-}
-
-/* Static: its ETag is a hash of its content, so a browser that reloads
- * revalidates it and gets 304 without the page. */
-static void
-gst_mjpeg_http_server_answer_viewer (GstMjpegHttpServer * server,
-    SoupServerMessage * msg, const GstMjpegHttpRequest * req)
-{
-  SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
-
-  set_common_headers (server, msg);
-  soup_message_headers_replace (hdrs, "Cache-Control", "no-cache");
-  soup_message_headers_remove (hdrs, "Pragma");
-  soup_message_headers_replace (hdrs, "ETag", server->viewer_etag);
-  soup_message_headers_replace (hdrs, "Content-Security-Policy",
-      server->viewer_csp);
-  if (etag_matches (req->if_none_match, server->viewer_etag)) {
-    soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
-    return;
-  }
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "text/html; charset=utf-8",
-      SOUP_MEMORY_STATIC, g_bytes_get_data (server->viewer_page, NULL),
-      g_bytes_get_size (server->viewer_page));
-}
-
 static void
 gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
@@ -735,7 +688,8 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
       gst_mjpeg_http_server_handle_snapshot (server, msg, head);
       break;
     case GST_MJPEG_HTTP_ROUTE_VIEWER:
-      gst_mjpeg_http_server_answer_viewer (server, msg, &ticket->request);
+      set_common_headers (server, msg);
+      gst_mjpeg_http_viewer_answer (server->viewer, msg, &ticket->request);
       gst_mjpeg_http_server_watch_answer (server, msg);
       break;
     case GST_MJPEG_HTTP_ROUTE_STATS:
@@ -775,85 +729,6 @@ gst_mjpeg_http_server_warn (const gchar * message, gpointer user_data)
   GstMjpegHttpServer *server = user_data;
 
   server->callbacks.warning (message, server->user_data);
-}
-
-/* ---- the viewer page ---------------------------------------------------- */
-
-/* Takes ownership of @page. */
-static gchar *
-replace_path (gchar * page, const gchar * placeholder, const gchar * path)
-{
-  GString *s = g_string_new (page);
-  gchar *escaped = g_markup_escape_text (path, -1);
-
-  g_string_replace (s, placeholder, escaped, 0);
-  g_free (escaped);
-  g_free (page);
-  return g_string_free (s, FALSE);
-}
-
-/* 'sha256-<base64>' of what is between @open and the next @close in
- * @page: a CSP source that allows exactly that inline script or style. */
-static gchar *
-inline_hash (const gchar * page, const gchar * open, const gchar * close)
-{
-  const gchar *start = strstr (page, open), *end;
-  GChecksum *sum;
-  guint8 digest[32];
-  gsize len = sizeof (digest);
-  gchar *b64, *source;
-
-  g_assert (start);
-  start += strlen (open);
-  end = strstr (start, close);
-  g_assert (end);
-  sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_checksum_update (sum, (const guchar *) start, end - start);
-  g_checksum_get_digest (sum, digest, &len);
-  g_checksum_free (sum);
-  b64 = g_base64_encode (digest, len);
-  source = g_strdup_printf ("'sha256-%s'", b64);
-  g_free (b64);
-  return source;
-}
-
-/* The page may load images from this server (the stream, the snapshot),
- * run its own script and apply its own style, and nothing else: no other
- * origin, no plugin, no form, no frame of another site around it. */
-static gchar *
-viewer_csp (const gchar * page)
-{
-  gchar *script = inline_hash (page, "<script>", "</script>");
-  gchar *style = inline_hash (page, "<style>", "</style>");
-  gchar *csp = g_strdup_printf ("default-src 'none'; img-src 'self'; "
-      "script-src %s; style-src %s; base-uri 'none'; form-action 'none'; "
-      "frame-ancestors 'self'", script, style);
-
-  g_free (script);
-  g_free (style);
-  return csp;
-}
-
-static void
-gst_mjpeg_http_server_make_viewer_page (GstMjpegHttpServer * server)
-{
-  GBytes *file;
-  gchar *page, *sum;
-
-  file = g_resource_lookup_data (mjpeghttp_get_resource (),
-      VIEWER_PAGE_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  g_assert (file);
-  page = g_strndup (g_bytes_get_data (file, NULL), g_bytes_get_size (file));
-  g_bytes_unref (file);
-  page = replace_path (page, "@STREAM_PATH@", server->gate_config.paths.stream);
-  page = replace_path (page, "@SNAPSHOT_PATH@",
-      server->gate_config.paths.snapshot);
-
-  sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, page, -1);
-  server->viewer_etag = g_strdup_printf ("\"%.16s\"", sum);
-  g_free (sum);
-  server->viewer_csp = viewer_csp (page);
-  server->viewer_page = g_bytes_new_take (page, strlen (page));
 }
 
 /* ---- start and stop ----------------------------------------------------- */
@@ -950,9 +825,7 @@ gst_mjpeg_http_server_free (GstMjpegHttpServer * server)
   g_cond_clear (&server->cond);
   g_free ((gchar *) server->gate_config.address);
   gst_mjpeg_http_paths_clear (&server->gate_config.paths);
-  g_clear_pointer (&server->viewer_page, g_bytes_unref);
-  g_free (server->viewer_etag);
-  g_free (server->viewer_csp);
+  g_clear_pointer (&server->viewer, gst_mjpeg_http_viewer_free);
   gst_mjpeg_http_access_free (server->access);
   g_ptr_array_unref (server->stopped_peers);
   if (server->user_data_free)
@@ -1042,7 +915,7 @@ gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
   server->user_data_free = user_data_free;
   server->peers = gst_mjpeg_http_peers_new ();
   server->stopped_peers = g_ptr_array_new_with_free_func (g_free);
-  gst_mjpeg_http_server_make_viewer_page (server);
+  server->viewer = gst_mjpeg_http_viewer_new (&server->gate_config.paths);
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
   server->context = g_main_context_new ();
