@@ -15,6 +15,7 @@
 #include "gstmjpeghttpframe.h"
 #include "gstmjpeghttppeers.h"
 #include "gstmjpeghttpsink.h"
+#include "gstmjpeghttpstats.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,10 @@ typedef void (*GstMjpegHttpClientFunc) (GstMjpegHttpClient * client,
 GstMjpegHttpClient * gst_mjpeg_http_client_new (GIOStream * stream,
                                                 GstMjpegHttpLayout layout,
                                                 const GstMjpegHttpPeerKey * peer,
+                                                const gchar * path,
+                                                gdouble fps,
+                                                gdouble max_fps,
+                                                GstMjpegHttpStats * stats,
                                                 gint epoll_fd,
                                                 gint64 now_us,
                                                 GstMjpegHttpClientFunc func,
@@ -60,6 +65,17 @@ gboolean             gst_mjpeg_http_client_is_stalled (GstMjpegHttpClient * clie
                                                        gint64 timeout_us);
 
 guint64              gst_mjpeg_http_client_get_last_number (GstMjpegHttpClient * client);
+
+const gchar *        gst_mjpeg_http_client_get_path (GstMjpegHttpClient * client);
+
+void                 gst_mjpeg_http_client_set_max_fps (GstMjpegHttpClient * client,
+                                                        gdouble max_fps);
+
+gint64               gst_mjpeg_http_client_get_due (GstMjpegHttpClient * client);
+
+GstStructure *       gst_mjpeg_http_client_get_stats (GstMjpegHttpClient * client,
+                                                      gint64 now_us,
+                                                      gint64 now_real_us);
 
 GstMjpegHttpClientResult gst_mjpeg_http_client_start (GstMjpegHttpClient * client,
                                                       gint64 now_us);

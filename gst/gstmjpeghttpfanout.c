@@ -21,6 +21,14 @@
  * few times per timeout: a viewer that stopped reading cannot hold a slot
  * for ever.
  *
+ * Frame rate caps (?fps= on the stream URL, the element's max-fps): a capped
+ * client that is free and has a newer frame waiting gets it at its due time
+ * (gstmjpeghttpclient.c keeps the schedule). A frame that comes before that
+ * arms one timer for the whole fan-out, at the earliest due time of those
+ * waiting, so a capped client gets the newest frame on time even if no
+ * further frame comes. An uncapped client costs what it did before caps: one
+ * more comparison per frame.
+ *
  * Threads: everything runs on the server thread; no lock.
  */
 
@@ -46,6 +54,8 @@ struct _GstMjpegHttpFanout
 {
   GstMjpegHttpFanoutCallbacks callbacks;
   gpointer user_data;
+  /* what clients are sent is counted into it */
+  GstMjpegHttpStats *stats;
 
   gint epoll_fd;
   GSource *poll_source;
@@ -56,6 +66,12 @@ struct _GstMjpegHttpFanout
   GPtrArray *dead_clients;
   GstMjpegHttpFrame *latest;
   gboolean ended;
+
+  gdouble max_fps;
+  /* wakes capped clients at their due time; armed for timer_due, or
+   * G_MAXINT64 when not armed */
+  GSource *timer;
+  gint64 timer_due;
 };
 
 static void
@@ -89,8 +105,18 @@ gst_mjpeg_http_fanout_check_flushed (GstMjpegHttpFanout * fanout)
   fanout->callbacks.flushed (fanout->user_data);
 }
 
+static void
+gst_mjpeg_http_fanout_arm_timer (GstMjpegHttpFanout * fanout, gint64 due)
+{
+  if (due >= fanout->timer_due)
+    return;
+  fanout->timer_due = due;
+  g_source_set_ready_time (fanout->timer, due);
+}
+
 /* Newest-frame-only: a client that is not busy gets the latest frame if it
- * has not had it yet, else it waits for the next one. */
+ * has not had it yet (a capped one once it is due), else it waits for the
+ * next one. The end of the stream does not wait for a due time. */
 static void
 gst_mjpeg_http_fanout_feed (GstMjpegHttpFanout * fanout,
     GstMjpegHttpClient * client, gint64 now)
@@ -101,8 +127,15 @@ gst_mjpeg_http_fanout_feed (GstMjpegHttpFanout * fanout,
     return;
 
   if (fanout->latest && fanout->latest->number >
-      gst_mjpeg_http_client_get_last_number (client))
+      gst_mjpeg_http_client_get_last_number (client)) {
+    gint64 due = gst_mjpeg_http_client_get_due (client);
+
+    if (due > now && !fanout->ended) {
+      gst_mjpeg_http_fanout_arm_timer (fanout, due);
+      return;
+    }
     res = gst_mjpeg_http_client_send (client, fanout->latest, now);
+  }
 
   if (fanout->ended && res != GST_MJPEG_HTTP_CLIENT_GONE)
     res = gst_mjpeg_http_client_close (client, now);
@@ -168,6 +201,30 @@ gst_mjpeg_http_fanout_events (gint epoll_fd, gpointer user_data)
   gst_mjpeg_http_fanout_check_flushed (fanout);
 }
 
+typedef struct
+{
+  GSource source;
+  GstMjpegHttpFanout *fanout;
+} TimerSource;
+
+static gboolean
+gst_mjpeg_http_fanout_timer_dispatch (GSource * source, GSourceFunc callback,
+    gpointer user_data)
+{
+  GstMjpegHttpFanout *fanout = ((TimerSource *) source)->fanout;
+
+  g_source_set_ready_time (source, -1);
+  fanout->timer_due = G_MAXINT64;
+  /* those not due yet arm it again */
+  gst_mjpeg_http_fanout_foreach (fanout, gst_mjpeg_http_fanout_feed);
+  gst_mjpeg_http_fanout_check_flushed (fanout);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs timer_source_funcs = {
+  NULL, NULL, gst_mjpeg_http_fanout_timer_dispatch, NULL,
+};
+
 static void
 gst_mjpeg_http_fanout_drop_if_stalled (GstMjpegHttpFanout * fanout,
     GstMjpegHttpClient * client, gint64 now)
@@ -183,8 +240,8 @@ gst_mjpeg_http_fanout_drop_if_stalled (GstMjpegHttpFanout * fanout,
 
 GstMjpegHttpFanout *
 gst_mjpeg_http_fanout_new (GMainContext * context,
-    const GstMjpegHttpFanoutCallbacks * callbacks, gpointer user_data,
-    GError ** error)
+    GstMjpegHttpStats * stats, const GstMjpegHttpFanoutCallbacks * callbacks,
+    gpointer user_data, GError ** error)
 {
   GstMjpegHttpFanout *fanout = g_new0 (GstMjpegHttpFanout, 1);
 
@@ -194,12 +251,20 @@ gst_mjpeg_http_fanout_new (GMainContext * context,
     g_free (fanout);
     return NULL;
   }
+  fanout->stats = stats;
   fanout->callbacks = *callbacks;
   fanout->user_data = user_data;
   fanout->clients = g_ptr_array_new ();
   fanout->dead_clients = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_mjpeg_http_client_free);
   g_source_attach (fanout->poll_source, context);
+
+  fanout->timer = g_source_new (&timer_source_funcs, sizeof (TimerSource));
+  ((TimerSource *) fanout->timer)->fanout = fanout;
+  g_source_set_priority (fanout->timer, G_PRIORITY_HIGH);
+  g_source_set_name (fanout->timer, "mjpeghttpsink fps caps");
+  fanout->timer_due = G_MAXINT64;
+  g_source_attach (fanout->timer, context);
   return fanout;
 }
 
@@ -215,6 +280,8 @@ gst_mjpeg_http_fanout_free (GstMjpegHttpFanout * fanout)
 
   g_source_destroy (fanout->poll_source);
   g_source_unref (fanout->poll_source);
+  g_source_destroy (fanout->timer);
+  g_source_unref (fanout->timer);
   g_clear_pointer (&fanout->latest, gst_mjpeg_http_frame_unref);
   g_ptr_array_unref (fanout->clients);
   g_ptr_array_unref (fanout->dead_clients);
@@ -222,18 +289,24 @@ gst_mjpeg_http_fanout_free (GstMjpegHttpFanout * fanout)
 }
 
 /* Takes ownership of @stream, a connection whose response head is out, and
- * starts streaming to it (client_added first). On failure the stream is
- * closed and nothing was called. */
+ * starts streaming to it (client_added first). @path and @query (NULL:
+ * none) are what it asked for; @fps its own frame rate cap (0: none), which
+ * the fan-out's max-fps may lower. On failure the stream is closed and
+ * nothing was called. */
 gboolean
 gst_mjpeg_http_fanout_add (GstMjpegHttpFanout * fanout, GIOStream * stream,
     GstMjpegHttpLayout layout, const GstMjpegHttpPeerKey * peer,
-    GError ** error)
+    const gchar * path, const gchar * query, gdouble fps, GError ** error)
 {
   GstMjpegHttpClient *client;
   gint64 now = g_get_monotonic_time ();
+  gchar *target;
 
-  client = gst_mjpeg_http_client_new (stream, layout, peer, fanout->epoll_fd,
-      now, gst_mjpeg_http_fanout_on_client, fanout, error);
+  target = query ? g_strconcat (path, "?", query, NULL) : g_strdup (path);
+  client = gst_mjpeg_http_client_new (stream, layout, peer, target, fps,
+      fanout->max_fps, fanout->stats, fanout->epoll_fd, now,
+      gst_mjpeg_http_fanout_on_client, fanout, error);
+  g_free (target);
   if (!client)
     return FALSE;
 
@@ -290,4 +363,41 @@ gst_mjpeg_http_fanout_drop_stalled (GstMjpegHttpFanout * fanout,
   fanout->timeout_us = timeout_us;
   gst_mjpeg_http_fanout_foreach (fanout, gst_mjpeg_http_fanout_drop_if_stalled);
   gst_mjpeg_http_fanout_check_flushed (fanout);
+}
+
+/* The element's max-fps (0: none) caps every client from now on, those
+ * already there too; a client's own ?fps= cap still holds when smaller. */
+void
+gst_mjpeg_http_fanout_set_max_fps (GstMjpegHttpFanout * fanout, gdouble max_fps)
+{
+  guint i;
+
+  if (max_fps == fanout->max_fps)
+    return;
+  fanout->max_fps = max_fps;
+  for (i = 0; i < fanout->clients->len; i++)
+    gst_mjpeg_http_client_set_max_fps (g_ptr_array_index (fanout->clients, i),
+        max_fps);
+  /* due times moved: some are due now, others need the timer sooner */
+  gst_mjpeg_http_fanout_foreach (fanout, gst_mjpeg_http_fanout_feed);
+  gst_mjpeg_http_fanout_check_flushed (fanout);
+}
+
+/* One "client" structure per stream client (see
+ * gst_mjpeg_http_client_get_stats()). Transfer full; the array frees its
+ * elements with gst_structure_free(). */
+GPtrArray *
+gst_mjpeg_http_fanout_get_client_stats (GstMjpegHttpFanout * fanout)
+{
+  GPtrArray *stats = g_ptr_array_new_full (fanout->clients->len,
+      (GDestroyNotify) gst_structure_free);
+  gint64 now = g_get_monotonic_time ();
+  gint64 now_real = g_get_real_time ();
+  guint i;
+
+  for (i = 0; i < fanout->clients->len; i++)
+    g_ptr_array_add (stats,
+        gst_mjpeg_http_client_get_stats (g_ptr_array_index (fanout->clients,
+                i), now, now_real));
+  return stats;
 }

@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 
 #include "gstmjpeghttpclient.h"
+#include "gstmjpeghttpstats.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,7 @@ typedef struct
 } GstMjpegHttpFanoutCallbacks;
 
 GstMjpegHttpFanout * gst_mjpeg_http_fanout_new (GMainContext * context,
+                                                GstMjpegHttpStats * stats,
                                                 const GstMjpegHttpFanoutCallbacks * callbacks,
                                                 gpointer user_data,
                                                 GError ** error);
@@ -40,6 +42,9 @@ gboolean             gst_mjpeg_http_fanout_add (GstMjpegHttpFanout * fanout,
                                                 GIOStream * stream,
                                                 GstMjpegHttpLayout layout,
                                                 const GstMjpegHttpPeerKey * peer,
+                                                const gchar * path,
+                                                const gchar * query,
+                                                gdouble fps,
                                                 GError ** error);
 
 void                 gst_mjpeg_http_fanout_set_frame (GstMjpegHttpFanout * fanout,
@@ -49,6 +54,11 @@ void                 gst_mjpeg_http_fanout_end (GstMjpegHttpFanout * fanout);
 
 void                 gst_mjpeg_http_fanout_drop_stalled (GstMjpegHttpFanout * fanout,
                                                          gint64 timeout_us);
+
+void                 gst_mjpeg_http_fanout_set_max_fps (GstMjpegHttpFanout * fanout,
+                                                        gdouble max_fps);
+
+GPtrArray *          gst_mjpeg_http_fanout_get_client_stats (GstMjpegHttpFanout * fanout);
 
 G_END_DECLS
 

@@ -14,6 +14,41 @@
 
 #include "gstmjpeghttpframe.h"
 
+/* The picture's size from the first start-of-frame segment: walks the
+ * segment headers only (a few per JPEG), never the entropy-coded data. */
+static void
+jpeg_size (const guint8 * data, gsize size, guint * width, guint * height)
+{
+  gsize i = 2;
+
+  *width = *height = 0;
+  if (size < 4 || data[0] != 0xff || data[1] != 0xd8)
+    return;
+  while (i + 4 <= size && data[i] == 0xff) {
+    guint8 marker = data[i + 1];
+    gsize len = (data[i + 2] << 8) | data[i + 3];
+
+    if (marker == 0xff) {
+      /* fill byte */
+      i++;
+      continue;
+    }
+    /* SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC) */
+    if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8
+        && marker != 0xcc) {
+      if (len >= 7 && i + 9 <= size) {
+        *height = (data[i + 5] << 8) | data[i + 6];
+        *width = (data[i + 7] << 8) | data[i + 8];
+      }
+      return;
+    }
+    /* the scan starts: no frame header before it */
+    if (marker == 0xda || len < 2)
+      return;
+    i += 2 + len;
+  }
+}
+
 /* Takes a reference on @buffer (transfer none). Returns NULL when the buffer
  * cannot be mapped for reading. A buffer of several memories is merged by
  * the map: that one copy is made here, once for all clients. */
@@ -32,6 +67,7 @@ gst_mjpeg_http_frame_new (GstBuffer * buffer, guint64 number, gint64 real_time)
   frame->size = frame->map.size;
   frame->number = number;
   frame->real_time = real_time;
+  jpeg_size (frame->data, frame->size, &frame->width, &frame->height);
   frame->header_len = gst_mjpeg_http_multipart_part_header (frame->header,
       sizeof (frame->header), frame->size, real_time, number);
   g_assert (frame->header_len > 0);

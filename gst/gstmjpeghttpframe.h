@@ -25,6 +25,9 @@ typedef struct
   gsize size;
   guint64 number;
   gint64 real_time;
+  /* from the JPEG's frame header; 0 when it has none */
+  guint width;
+  guint height;
   gsize header_len;
   gchar header[GST_MJPEG_HTTP_PART_HEADER_MAX];
 

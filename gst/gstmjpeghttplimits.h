@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 /* What one peer, or all of them, may take. Unlike the listening address and
  * the paths, these may change while the server runs (the element's
  * GST_PARAM_MUTABLE_PLAYING properties). 0 means no limit everywhere but
- * header_timeout_ms, which is never 0. */
+ * header_timeout_ms, which is never 0, and snapshot_timeout_ms (no wait). */
 typedef struct
 {
   guint max_clients;            /* stream clients in all */
@@ -28,6 +28,9 @@ typedef struct
   guint request_rate;           /* short requests a second per address */
   guint request_burst;
   guint idle_timeout_ms;        /* nobody watching before idle() */
+  gdouble max_fps;              /* frames a second to each stream client */
+  /* a snapshot of an idle sink waits this long for a new frame */
+  guint snapshot_timeout_ms;
 } GstMjpegHttpLimits;
 
 G_END_DECLS

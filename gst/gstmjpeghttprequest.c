@@ -158,8 +158,40 @@ fail (GstMjpegHttpRequest * req, GstMjpegHttpParseResult result,
   return result;
 }
 
-/* ?advance_headers=1&action=stream; other parameters (cache busters like
- * ?t=123) are ignored. */
+/* A frame rate as people write it: digits with at most one decimal point
+ * ("5", "0.5", "2."), in (0, GST_MJPEG_HTTP_FPS_MAX]. No sign, exponent,
+ * "inf" or "nan", which strtod would take. */
+static gboolean
+parse_fps (const gchar * v, gsize len, gdouble * fps)
+{
+  gchar buf[32];
+  gboolean point = FALSE, digit = FALSE;
+  gdouble d;
+  gsize i;
+
+  if (len == 0 || len >= sizeof (buf))
+    return FALSE;
+  for (i = 0; i < len; i++) {
+    if (g_ascii_isdigit (v[i]))
+      digit = TRUE;
+    else if (v[i] == '.' && !point)
+      point = TRUE;
+    else
+      return FALSE;
+  }
+  if (!digit)
+    return FALSE;
+  memcpy (buf, v, len);
+  buf[len] = '\0';
+  d = g_ascii_strtod (buf, NULL);
+  if (!(d > 0.0 && d <= GST_MJPEG_HTTP_FPS_MAX))
+    return FALSE;
+  *fps = d;
+  return TRUE;
+}
+
+/* ?advance_headers=1&action=stream&fps=5; other parameters (cache busters
+ * like ?t=123) are ignored. */
 static GstMjpegHttpParseResult
 parse_query (GstMjpegHttpRequest * req, const gchar * q, gsize len)
 {
@@ -183,6 +215,11 @@ parse_query (GstMjpegHttpRequest * req, const gchar * q, gsize len)
       else
         return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
             "advance_headers must be 1 or 0.");
+    } else if (span_equal (q, klen, "fps")) {
+      if (!parse_fps (v, vlen, &req->options.fps))
+        return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
+            "fps must be a number of frames per second above 0 and at most "
+            "1000, such as fps=5 or fps=0.5.");
     } else if (span_equal (q, klen, "action")) {
       if (span_equal (v, vlen, "stream"))
         req->options.action = GST_MJPEG_HTTP_ROUTE_STREAM;
@@ -445,6 +482,7 @@ gst_mjpeg_http_request_parse (const gchar * data, gsize len,
   req->head_len = 0;
   req->path[0] = '\0';
   req->options.advance_headers = FALSE;
+  req->options.fps = 0.0;
   req->options.action = GST_MJPEG_HTTP_ROUTE_NOT_FOUND;
   req->if_none_match[0] = '\0';
   req->host[0] = '\0';

@@ -24,6 +24,8 @@ G_BEGIN_DECLS
 #define GST_MJPEG_HTTP_HOST_MAX 253
 /* Basic credentials of up to 765 bytes; longer is refused (400) */
 #define GST_MJPEG_HTTP_AUTHORIZATION_MAX 1024
+/* the highest frame rate cap, ?fps= or the max-fps property */
+#define GST_MJPEG_HTTP_FPS_MAX 1000.0
 
 typedef enum
 {
@@ -71,6 +73,9 @@ typedef struct
 {
   gboolean advance_headers;
   GstMjpegHttpRoute action;     /* mjpg-streamer's ?action=, or NOT_FOUND */
+  /* ?fps=: at most this many frames a second to this stream client, in
+   * (0, GST_MJPEG_HTTP_FPS_MAX]; 0 when not asked for */
+  gdouble fps;
 } GstMjpegHttpOptions;
 
 /* A request head, parsed and checked. Strings are NUL-terminated copies,

@@ -9,15 +9,20 @@
 
 /* The HTTP side: a thread of its own that runs the gate (every connection's
  * choke point, gstmjpeghttpgate.c), libsoup for the requests the gate lets
- * through, the handlers (viewer page, snapshot, stream start), the fan-out
- * of frames (gstmjpeghttpfanout.c) and the idle countdown.
+ * through, and the route of each request to its handler: the stream's
+ * start (then the fan-out's, gstmjpeghttpfanout.c), the snapshot
+ * (gstmjpeghttpsnapshot.c), the viewer page (gstmjpeghttpviewer.c), the
+ * figures (gstmjpeghttpreport.c) and their events (gstmjpeghttpevents.c).
+ * It also tells the idle countdown (gstmjpeghttpidle.c) who comes and goes,
+ * and measures what the source gives.
  *
  * Threads:
  *  - gst_mjpeg_http_server_start(), _stop() and _eos() run on the caller's
  *    thread (the element's state change or streaming thread) and wait for
  *    the server thread; _push(), _set_limits() and _set_playing() run on any
  *    thread and never wait for a client: they leave their news under @lock
- *    and wake the server thread.
+ *    and wake the server thread. _get_stats() runs on any thread: from
+ *    another, it waits (bounded) for the server thread to build the report.
  *  - Everything else runs on the server thread, which owns a GMainContext
  *    pushed as thread-default for its whole life: libsoup is not
  *    thread-safe, and connections attach to the context that is
@@ -54,6 +59,11 @@
 #include "gstmjpeghttpanswers.h"
 #include "gstmjpeghttpfanout.h"
 #include "gstmjpeghttpgate.h"
+#include "gstmjpeghttpevents.h"
+#include "gstmjpeghttpidle.h"
+#include "gstmjpeghttpreport.h"
+#include "gstmjpeghttpsnapshot.h"
+#include "gstmjpeghttpsource.h"
 #include "gstmjpeghttpviewer.h"
 
 #include <string.h>
@@ -63,13 +73,8 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 #define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
 
-/* How long a snapshot request waits for the first frame before it gets a
- * 503: long enough for a camera to start, short enough for a script. */
-#define SNAPSHOT_WAIT_MS 2000
-/* Snapshot requests that may wait for it at once: a paused message does
- * not notice that its client left, so each holds its connection for the
- * whole wait. */
-#define SNAPSHOT_WAITERS_MAX 64
+/* How long get-stats from another thread waits for the server thread. */
+#define STATS_WAIT_US (2 * G_USEC_PER_SEC)
 
 /* Clients that take nothing are looked for a few times per timeout. */
 #define SWEEP_MIN_MS 50
@@ -115,28 +120,18 @@ struct _GstMjpegHttpServer
   GstMjpegHttpAnswers *answers;
   GSource *sweep_source;
   GSource *wake_source;
-  GstMjpegHttpFrame *latest;
-  gboolean eos;
-  GList *snapshot_waiters;
-  guint n_snapshot_waiters;
-  GSource *idle_source;
-  gboolean idle;
+  GstMjpegHttpSnapshots *snapshots;
+  GstMjpegHttpEvents *events;
+  GstMjpegHttpSource source;
+  GstMjpegHttpIdle *idle;
   /* the teardown's removals, told of once it is over */
   GPtrArray *stopped_peers;
 };
 
-typedef struct
-{
-  GstMjpegHttpServer *server;
-  SoupServerMessage *msg;
-  GSource *timeout;
-} SnapshotWaiter;
-
 static GQuark ticket_quark;
+/* the server whose thread this is, for gst_mjpeg_http_server_get_current() */
+static GPrivate current_server;
 
-static void gst_mjpeg_http_server_answer_snapshot (GstMjpegHttpServer * server,
-    SoupServerMessage * msg);
-static void snapshot_waiter_free (SnapshotWaiter * w, gboolean unpause);
 
 static GstMjpegHttpTicket *
 get_ticket (SoupServerMessage * msg)
@@ -147,23 +142,13 @@ get_ticket (SoupServerMessage * msg)
 
 /* ---- idle --------------------------------------------------------------- */
 
-static void
-gst_mjpeg_http_server_cancel_idle (GstMjpegHttpServer * server)
-{
-  if (server->idle_source) {
-    g_source_destroy (server->idle_source);
-    g_clear_pointer (&server->idle_source, g_source_unref);
-  }
-}
-
 static gboolean
 gst_mjpeg_http_server_idle_timeout (gpointer user_data)
 {
   GstMjpegHttpServer *server = user_data;
 
-  g_clear_pointer (&server->idle_source, g_source_unref);
-  server->idle = TRUE;
   GST_DEBUG ("nobody for %u ms: idle", server->limits.idle_timeout_ms);
+  gst_mjpeg_http_events_changed (server->events);
   server->callbacks.idle (server->user_data);
   return G_SOURCE_REMOVE;
 }
@@ -173,17 +158,9 @@ gst_mjpeg_http_server_idle_timeout (gpointer user_data)
 static void
 gst_mjpeg_http_server_update_idle (GstMjpegHttpServer * server)
 {
-  gboolean anybody = gst_mjpeg_http_peers_get_n_streams (server->peers) > 0
-      || server->snapshot_waiters != NULL;
-
-  if (server->limits.idle_timeout_ms == 0 || !server->is_playing || anybody) {
-    gst_mjpeg_http_server_cancel_idle (server);
-  } else if (!server->idle_source && !server->idle) {
-    server->idle_source = g_timeout_source_new (server->limits.idle_timeout_ms);
-    g_source_set_callback (server->idle_source,
-        gst_mjpeg_http_server_idle_timeout, server, NULL);
-    g_source_attach (server->idle_source, server->context);
-  }
+  gst_mjpeg_http_idle_update (server->idle, server->is_playing,
+      gst_mjpeg_http_peers_get_n_streams (server->peers) > 0
+      || gst_mjpeg_http_snapshots_is_waiting (server->snapshots));
 }
 
 /* A viewer came: the countdown stops, and after idle() the element hears. */
@@ -193,11 +170,9 @@ gst_mjpeg_http_server_activity (GstMjpegHttpServer * server,
 {
   gchar *peer;
 
-  gst_mjpeg_http_server_cancel_idle (server);
-  if (!server->idle)
+  if (!gst_mjpeg_http_idle_wake (server->idle))
     return;
 
-  server->idle = FALSE;
   peer = gst_mjpeg_http_peer_describe
       (soup_server_message_get_remote_address (msg));
   GST_DEBUG ("woken by %s asking for %s", peer, path);
@@ -207,6 +182,42 @@ gst_mjpeg_http_server_activity (GstMjpegHttpServer * server,
 
 /* ---- the fan-out's news ------------------------------------------------- */
 
+/* "join" or "leave" to the event connections: who, and for a leave
+ * @status, why. */
+static void
+gst_mjpeg_http_server_tell_client (GstMjpegHttpServer * server,
+    GstMjpegHttpClient * client, gboolean joined,
+    GstMjpegHttpSinkClientStatus status)
+{
+  GstStructure *figures, *who;
+  gchar *data;
+
+  /* the teardown's removals go to connections that are closing too */
+  if (!server->events)
+    return;
+  figures = gst_mjpeg_http_client_get_stats (client, g_get_monotonic_time (),
+      g_get_real_time ());
+  who = gst_structure_new ("client",
+      "address", G_TYPE_STRING, gst_structure_get_string (figures, "address"),
+      "path", G_TYPE_STRING, gst_structure_get_string (figures, "path"), NULL);
+  gst_structure_set_value (who, "port", gst_structure_get_value (figures,
+          "port"));
+  if (!joined) {
+    GEnumClass *statuses =
+        g_type_class_ref (GST_TYPE_MJPEG_HTTP_SINK_CLIENT_STATUS);
+
+    gst_structure_set (who, "reason", G_TYPE_STRING,
+        g_enum_get_value (statuses, status)->value_nick, NULL);
+    g_type_class_unref (statuses);
+  }
+  data = gst_mjpeg_http_report_to_json_text (who);
+  gst_mjpeg_http_events_send (server->events, joined ? "join" : "leave", data);
+  gst_mjpeg_http_events_changed (server->events);
+  g_free (data);
+  gst_structure_free (who);
+  gst_structure_free (figures);
+}
+
 static void
 gst_mjpeg_http_server_client_added (GstMjpegHttpClient * client,
     gpointer user_data)
@@ -214,6 +225,7 @@ gst_mjpeg_http_server_client_added (GstMjpegHttpClient * client,
   GstMjpegHttpServer *server = user_data;
 
   g_atomic_int_inc (&server->stats->clients);
+  gst_mjpeg_http_server_tell_client (server, client, TRUE, 0);
   server->callbacks.client_added (gst_mjpeg_http_client_get_description
       (client), server->user_data);
 }
@@ -226,6 +238,7 @@ gst_mjpeg_http_server_client_removed (GstMjpegHttpClient * client,
 
   g_atomic_int_add (&server->stats->clients, -1);
   gst_mjpeg_http_stats_count_removal (server->stats, status);
+  gst_mjpeg_http_server_tell_client (server, client, FALSE, status);
   gst_mjpeg_http_peers_release_stream (server->peers,
       gst_mjpeg_http_client_get_peer (client));
   if (status == GST_MJPEG_HTTP_SINK_CLIENT_STATUS_STOPPED) {
@@ -250,17 +263,6 @@ gst_mjpeg_http_server_flushed (gpointer user_data)
 }
 
 /* ---- news from other threads -------------------------------------------- */
-
-static void
-gst_mjpeg_http_server_answer_waiters (GstMjpegHttpServer * server)
-{
-  while (server->snapshot_waiters) {
-    SnapshotWaiter *w = server->snapshot_waiters->data;
-
-    gst_mjpeg_http_server_answer_snapshot (server, w->msg);
-    snapshot_waiter_free (w, TRUE);
-  }
-}
 
 static gboolean
 gst_mjpeg_http_server_sweep (gpointer user_data)
@@ -298,18 +300,64 @@ static void
 gst_mjpeg_http_server_apply_limits (GstMjpegHttpServer * server,
     const GstMjpegHttpLimits * limits)
 {
-  gboolean idle_changed =
-      limits->idle_timeout_ms != server->limits.idle_timeout_ms;
   gboolean timeout_changed = limits->timeout_us != server->limits.timeout_us;
 
   server->limits = *limits;
   gst_mjpeg_http_gate_set_limits (server->gate, limits);
   if (timeout_changed)
     gst_mjpeg_http_server_set_sweep (server);
-  /* a countdown of the old length starts over with the new one */
-  if (idle_changed)
-    gst_mjpeg_http_server_cancel_idle (server);
+  gst_mjpeg_http_idle_set_timeout (server->idle, limits->idle_timeout_ms);
+  gst_mjpeg_http_snapshots_set_timeout (server->snapshots,
+      limits->snapshot_timeout_ms);
+  gst_mjpeg_http_fanout_set_max_fps (server->fanout, limits->max_fps);
   gst_mjpeg_http_server_update_idle (server);
+}
+
+/* ---- what the source gives ---------------------------------------------- */
+
+static void
+gst_mjpeg_http_server_source_figures (GstMjpegHttpServer * server,
+    GstMjpegHttpSourceFigures * source)
+{
+  gst_mjpeg_http_source_figures (&server->source, g_get_monotonic_time (),
+      source);
+  source->idle = server->idle && gst_mjpeg_http_idle_is_idle (server->idle);
+}
+
+/* The data of a status event: the source and how many watch. */
+static gchar *
+gst_mjpeg_http_server_status (gpointer user_data)
+{
+  GstMjpegHttpServer *server = user_data;
+  GstMjpegHttpSourceFigures figures;
+  GstStructure *status, *source;
+  gchar *data;
+
+  gst_mjpeg_http_server_source_figures (server, &figures);
+  source = gst_mjpeg_http_report_source (&figures);
+  status = gst_structure_new ("status", "source", GST_TYPE_STRUCTURE, source,
+      "clients", G_TYPE_UINT,
+      (guint) g_atomic_int_get (&server->stats->clients), NULL);
+  data = gst_mjpeg_http_report_to_json_text (status);
+  gst_structure_free (status);
+  gst_structure_free (source);
+  return data;
+}
+
+/* On the server thread. */
+static GstStructure *
+gst_mjpeg_http_server_report (GstMjpegHttpServer * server)
+{
+  GstMjpegHttpSourceFigures source;
+  GPtrArray *clients = NULL;
+  GstStructure *report;
+
+  /* during the teardown the fan-out may be gone */
+  if (server->fanout)
+    clients = gst_mjpeg_http_fanout_get_client_stats (server->fanout);
+  gst_mjpeg_http_server_source_figures (server, &source);
+  report = gst_mjpeg_http_report_new (server->stats, clients, &source);
+  return report;
 }
 
 static gboolean
@@ -343,21 +391,21 @@ gst_mjpeg_http_server_wake_dispatch (GSource * source, GSourceFunc callback,
     /* set PLAYING (again), by the application or by a wake-up: count
      * anew; an idle that fired while not playing is forgotten */
     if (playing)
-      server->idle = FALSE;
+      gst_mjpeg_http_idle_reset (server->idle);
     gst_mjpeg_http_server_update_idle (server);
   }
 
   if (frame) {
-    g_clear_pointer (&server->latest, gst_mjpeg_http_frame_unref);
-    server->latest = frame;
-    server->eos = FALSE;
+    gst_mjpeg_http_source_count (&server->source, frame,
+        g_get_monotonic_time ());
     gst_mjpeg_http_fanout_set_frame (server->fanout, frame);
-    if (server->snapshot_waiters)
-      gst_mjpeg_http_server_answer_waiters (server);
+    gst_mjpeg_http_snapshots_set_frame (server->snapshots, frame);
+    gst_mjpeg_http_events_changed (server->events);
+    gst_mjpeg_http_frame_unref (frame);
   }
   if (eos_requested) {
-    server->eos = TRUE;
     gst_mjpeg_http_fanout_end (server->fanout);
+    gst_mjpeg_http_snapshots_end (server->snapshots);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -415,6 +463,84 @@ gst_mjpeg_http_server_set_playing (GstMjpegHttpServer * server,
   gst_mjpeg_http_server_wake (server);
 }
 
+/* get-stats from another thread: @report and @done under the server's
+ * @lock, @refs atomic */
+typedef struct
+{
+  GstMjpegHttpServer *server;
+  GstStructure *report;
+  gboolean done;
+  gint refs;
+} StatsRequest;
+
+static void
+stats_request_unref (gpointer data)
+{
+  StatsRequest *req = data;
+
+  if (!g_atomic_int_dec_and_test (&req->refs))
+    return;
+  if (req->report)
+    gst_structure_free (req->report);
+  g_free (req);
+}
+
+static gboolean
+stats_request_run (gpointer data)
+{
+  StatsRequest *req = data;
+  GstStructure *report = gst_mjpeg_http_server_report (req->server);
+
+  g_mutex_lock (&req->server->lock);
+  req->report = report;
+  req->done = TRUE;
+  g_cond_broadcast (&req->server->cond);
+  g_mutex_unlock (&req->server->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* The server whose thread calls, or NULL on any other thread. */
+GstMjpegHttpServer *
+gst_mjpeg_http_server_get_current (void)
+{
+  return g_private_get (&current_server);
+}
+
+/* The figures of gstmjpeghttpreport.c. Any thread: from another, it waits
+ * for the server thread, which answers between two main-loop turns; NULL
+ * when it does not within STATS_WAIT_US (it is stopping). Transfer full. */
+GstStructure *
+gst_mjpeg_http_server_get_stats (GstMjpegHttpServer * server)
+{
+  gint64 end = g_get_monotonic_time () + STATS_WAIT_US;
+  GstStructure *report = NULL;
+  StatsRequest *req;
+  GSource *source;
+
+  if (g_thread_self () == server->thread)
+    return gst_mjpeg_http_server_report (server);
+
+  req = g_new0 (StatsRequest, 1);
+  req->server = server;
+  /* one for us, one for the source, which may outlive our wait */
+  req->refs = 2;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, stats_request_run, req, stats_request_unref);
+  g_source_attach (source, server->context);
+  g_source_unref (source);
+
+  g_mutex_lock (&server->lock);
+  while (!req->done)
+    if (!g_cond_wait_until (&server->cond, &server->lock, end))
+      break;
+  if (req->done)
+    report = g_steal_pointer (&req->report);
+  g_mutex_unlock (&server->lock);
+  stats_request_unref (req);
+  return report;
+}
+
 /* Ends every stream with the closing delimiter and waits up to @timeout_us
  * for them to go out. Returns FALSE if some client had not taken it. */
 gboolean
@@ -470,39 +596,6 @@ answer_text (GstMjpegHttpServer * server, SoupServerMessage * msg,
       SOUP_MEMORY_COPY, text, strlen (text));
 }
 
-static void
-gst_mjpeg_http_server_answer_snapshot (GstMjpegHttpServer * server,
-    SoupServerMessage * msg)
-{
-  SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
-  GstMjpegHttpFrame *frame = server->latest;
-  GBytes *bytes;
-  gchar value[32];
-
-  if (!frame) {
-    soup_message_headers_replace (hdrs, "Retry-After", "1");
-    answer_text (server, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
-        "No frame has been received yet; try again shortly.\n");
-    return;
-  }
-
-  set_common_headers (server, msg);
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_replace (hdrs, "Content-Type", "image/jpeg");
-  g_snprintf (value, sizeof (value), "%" G_GINT64_FORMAT ".%06d",
-      frame->real_time / G_USEC_PER_SEC,
-      (gint) (frame->real_time % G_USEC_PER_SEC));
-  soup_message_headers_replace (hdrs, "X-Timestamp", value);
-  g_snprintf (value, sizeof (value), "%" G_GUINT64_FORMAT, frame->number);
-  soup_message_headers_replace (hdrs, "X-Frame-Number", value);
-
-  /* the frame's own memory, shared: no copy of the JPEG per request */
-  bytes = gst_mjpeg_http_frame_to_bytes (frame);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (msg),
-      bytes);
-  g_bytes_unref (bytes);
-}
-
 /* From now on libsoup writes @msg's answer: it is cut off if its client
  * does not take it. */
 static void
@@ -510,79 +603,6 @@ gst_mjpeg_http_server_watch_answer (GstMjpegHttpServer * server,
     SoupServerMessage * msg)
 {
   gst_mjpeg_http_answers_watch (server->answers, msg, get_ticket (msg)->fd);
-}
-
-static void
-snapshot_waiter_free (SnapshotWaiter * w, gboolean unpause)
-{
-  GstMjpegHttpServer *server = w->server;
-
-  server->snapshot_waiters = g_list_remove (server->snapshot_waiters, w);
-  server->n_snapshot_waiters--;
-  g_signal_handlers_disconnect_by_data (w->msg, w);
-  if (unpause) {
-    gst_mjpeg_http_server_watch_answer (server, w->msg);
-    soup_server_message_unpause (w->msg);
-  }
-  g_source_destroy (w->timeout);
-  g_source_unref (w->timeout);
-  g_object_unref (w->msg);
-  g_free (w);
-  gst_mjpeg_http_server_update_idle (server);
-}
-
-static gboolean
-snapshot_waiter_timeout (gpointer user_data)
-{
-  SnapshotWaiter *w = user_data;
-
-  gst_mjpeg_http_server_answer_snapshot (w->server, w->msg);
-  snapshot_waiter_free (w, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-/* Unpausing a message that has finished or lost its connection is a
- * CRITICAL in libsoup 3.2: forget the waiter without touching it. */
-static void
-snapshot_waiter_gone (SoupServerMessage * msg, SnapshotWaiter * w)
-{
-  snapshot_waiter_free (w, FALSE);
-}
-
-static void
-gst_mjpeg_http_server_handle_snapshot (GstMjpegHttpServer * server,
-    SoupServerMessage * msg, gboolean head)
-{
-  SnapshotWaiter *w;
-
-  if (server->latest || server->eos || head) {
-    gst_mjpeg_http_server_answer_snapshot (server, msg);
-    gst_mjpeg_http_server_watch_answer (server, msg);
-    return;
-  }
-  if (server->n_snapshot_waiters >= SNAPSHOT_WAITERS_MAX) {
-    gst_mjpeg_http_stats_count_refusal (server->stats,
-        GST_MJPEG_HTTP_REFUSAL_SNAPSHOT_QUEUE_FULL);
-    soup_message_headers_replace (soup_server_message_get_response_headers
-        (msg), "Retry-After", "1");
-    answer_text (server, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
-        "No frame has been received yet, and many wait for one; try again "
-        "shortly.\n");
-    gst_mjpeg_http_server_watch_answer (server, msg);
-    return;
-  }
-
-  w = g_new0 (SnapshotWaiter, 1);
-  w->server = server;
-  w->msg = g_object_ref (msg);
-  w->timeout = g_timeout_source_new (SNAPSHOT_WAIT_MS);
-  g_source_set_callback (w->timeout, snapshot_waiter_timeout, w, NULL);
-  g_source_attach (w->timeout, server->context);
-  g_signal_connect (msg, "finished", G_CALLBACK (snapshot_waiter_gone), w);
-  g_signal_connect (msg, "disconnected", G_CALLBACK (snapshot_waiter_gone), w);
-  server->snapshot_waiters = g_list_prepend (server->snapshot_waiters, w);
-  server->n_snapshot_waiters++;
-  soup_server_message_pause (msg);
 }
 
 /* The response head is out: from here on the connection is ours. */
@@ -605,7 +625,9 @@ gst_mjpeg_http_server_wrote_stream_headers (SoupServerMessage * msg,
   if (!gst_mjpeg_http_fanout_add (server->fanout, stream,
           ticket->request.options.advance_headers ?
           GST_MJPEG_HTTP_LAYOUT_ADVANCE : GST_MJPEG_HTTP_LAYOUT_LENGTH,
-          &ticket->peer, &err)) {
+          &ticket->peer, g_uri_get_path (soup_server_message_get_uri (msg)),
+          g_uri_get_query (soup_server_message_get_uri (msg)),
+          ticket->request.options.fps, &err)) {
     GST_WARNING ("cannot stream to a client: %s", err->message);
     g_error_free (err);
     gst_mjpeg_http_peers_release_stream (server->peers, &ticket->peer);
@@ -657,6 +679,70 @@ gst_mjpeg_http_server_handle_stream (GstMjpegHttpServer * server,
       G_CALLBACK (gst_mjpeg_http_server_stream_not_started), server);
 }
 
+/* The response head is out: the connection is the events'. */
+static void
+gst_mjpeg_http_server_wrote_events_headers (SoupServerMessage * msg,
+    GstMjpegHttpServer * server)
+{
+  GIOStream *stream;
+
+  g_signal_handlers_disconnect_by_data (msg, server);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream)
+    gst_mjpeg_http_events_add (server->events, stream, &get_ticket (msg)->peer);
+}
+
+static void
+gst_mjpeg_http_server_handle_events (GstMjpegHttpServer * server,
+    SoupServerMessage * msg, GstMjpegHttpTicket * ticket, gboolean head)
+{
+  SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
+
+  if (!head && !gst_mjpeg_http_events_may_add (server->events, &ticket->peer)) {
+    soup_message_headers_replace (hdrs, "Retry-After", "5");
+    answer_text (server, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "Too many event connections are open; try again later.\n");
+    gst_mjpeg_http_server_watch_answer (server, msg);
+    return;
+  }
+  set_common_headers (server, msg);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_replace (hdrs, "Content-Type", "text/event-stream");
+  soup_message_headers_replace (hdrs, "X-Accel-Buffering", "no");
+  soup_message_headers_set_encoding (hdrs, SOUP_ENCODING_EOF);
+  if (head)
+    return;
+  /* a peer gone before the head is out: the message goes, and the
+   * handler with it */
+  g_signal_connect (msg, "wrote-headers",
+      G_CALLBACK (gst_mjpeg_http_server_wrote_events_headers), server);
+}
+
+/* /stats as JSON, /metrics for Prometheus: the report of the moment
+ * (libsoup leaves the body out of an answer to HEAD). */
+static void
+gst_mjpeg_http_server_answer_stats (GstMjpegHttpServer * server,
+    SoupServerMessage * msg, GstMjpegHttpRoute route)
+{
+  GstStructure *report = gst_mjpeg_http_server_report (server);
+  const gchar *type;
+  gchar *text;
+
+  if (route == GST_MJPEG_HTTP_ROUTE_STATS) {
+    text = gst_mjpeg_http_report_to_json_text (report);
+    type = "application/json";
+  } else {
+    text = gst_mjpeg_http_report_to_prometheus (report);
+    type = "text/plain; version=0.0.4; charset=utf-8";
+  }
+  gst_structure_free (report);
+
+  set_common_headers (server, msg);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, text,
+      strlen (text));
+}
+
 static void
 gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
@@ -683,10 +769,15 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
         gst_mjpeg_http_server_watch_answer (server, msg);
       break;
     case GST_MJPEG_HTTP_ROUTE_SNAPSHOT:
+    {
+      /* what an idle sink has is as old as its pause */
+      gboolean fresh = gst_mjpeg_http_idle_is_idle (server->idle);
+
       if (!head)
         gst_mjpeg_http_server_activity (server, msg, ticket->request.path);
-      gst_mjpeg_http_server_handle_snapshot (server, msg, head);
+      gst_mjpeg_http_snapshots_handle (server->snapshots, msg, head, fresh);
       break;
+    }
     case GST_MJPEG_HTTP_ROUTE_VIEWER:
       set_common_headers (server, msg);
       gst_mjpeg_http_viewer_answer (server->viewer, msg, &ticket->request);
@@ -694,7 +785,14 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
       break;
     case GST_MJPEG_HTTP_ROUTE_STATS:
     case GST_MJPEG_HTTP_ROUTE_METRICS:
+      gst_mjpeg_http_server_answer_stats (server, msg, ticket->route);
+      gst_mjpeg_http_server_watch_answer (server, msg);
+      break;
     case GST_MJPEG_HTTP_ROUTE_EVENTS:
+      gst_mjpeg_http_server_handle_events (server, msg, ticket, head);
+      if (head)
+        gst_mjpeg_http_server_watch_answer (server, msg);
+      break;
     case GST_MJPEG_HTTP_ROUTE_NOT_FOUND:
       answer_text (server, msg, SOUP_STATUS_NOT_FOUND, "Not found.\n");
       gst_mjpeg_http_server_watch_answer (server, msg);
@@ -731,6 +829,34 @@ gst_mjpeg_http_server_warn (const gchar * message, gpointer user_data)
   server->callbacks.warning (message, server->user_data);
 }
 
+/* ---- the snapshots' needs ---------------------------------------------- */
+
+static void
+gst_mjpeg_http_server_snapshot_prepare (SoupServerMessage * msg,
+    gpointer user_data)
+{
+  set_common_headers (user_data, msg);
+}
+
+static void
+gst_mjpeg_http_server_snapshot_answering (SoupServerMessage * msg,
+    gpointer user_data)
+{
+  gst_mjpeg_http_server_watch_answer (user_data, msg);
+}
+
+static void
+gst_mjpeg_http_server_snapshot_waiting (gpointer user_data)
+{
+  gst_mjpeg_http_server_update_idle (user_data);
+}
+
+static const GstMjpegHttpSnapshotCallbacks snapshot_callbacks = {
+  gst_mjpeg_http_server_snapshot_prepare,
+  gst_mjpeg_http_server_snapshot_answering,
+  gst_mjpeg_http_server_snapshot_waiting,
+};
+
 /* ---- start and stop ----------------------------------------------------- */
 
 static gboolean
@@ -742,12 +868,25 @@ gst_mjpeg_http_server_setup (GstMjpegHttpServer * server, GError ** error)
     gst_mjpeg_http_server_flushed,
   };
 
+  server->idle = gst_mjpeg_http_idle_new (server->context,
+      gst_mjpeg_http_server_idle_timeout, server);
+  gst_mjpeg_http_idle_set_timeout (server->idle,
+      server->limits.idle_timeout_ms);
+
+  server->snapshots = gst_mjpeg_http_snapshots_new (server->context,
+      server->stats, &snapshot_callbacks, server);
+  gst_mjpeg_http_snapshots_set_timeout (server->snapshots,
+      server->limits.snapshot_timeout_ms);
+
+  server->events = gst_mjpeg_http_events_new (server->context,
+      gst_mjpeg_http_server_status, server);
+
   server->wake_source = g_source_new (&wake_source_funcs, sizeof (GSource));
   g_source_set_priority (server->wake_source, G_PRIORITY_HIGH);
   g_source_set_callback (server->wake_source, NULL, server, NULL);
   g_source_attach (server->wake_source, server->context);
 
-  server->fanout = gst_mjpeg_http_fanout_new (server->context,
+  server->fanout = gst_mjpeg_http_fanout_new (server->context, server->stats,
       &fanout_callbacks, server, error);
   if (!server->fanout)
     return FALSE;
@@ -771,10 +910,9 @@ gst_mjpeg_http_server_setup (GstMjpegHttpServer * server, GError ** error)
 static void
 gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
 {
-  server->limits.idle_timeout_ms = 0;
-  gst_mjpeg_http_server_cancel_idle (server);
-  while (server->snapshot_waiters)
-    snapshot_waiter_free (server->snapshot_waiters->data, FALSE);
+  gst_mjpeg_http_idle_set_timeout (server->idle, 0);
+  g_clear_pointer (&server->snapshots, gst_mjpeg_http_snapshots_free);
+  g_clear_pointer (&server->events, gst_mjpeg_http_events_free);
 
   if (server->gate)
     gst_mjpeg_http_gate_close (server->gate);
@@ -796,7 +934,7 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
    * context, where nothing else of the server may dispatch any more (a
    * handler could emit a signal to an application that is stopping us) */
   g_clear_pointer (&server->gate, gst_mjpeg_http_gate_free);
-  g_clear_pointer (&server->latest, gst_mjpeg_http_frame_unref);
+  g_clear_pointer (&server->idle, gst_mjpeg_http_idle_free);
 }
 
 static void
@@ -854,6 +992,7 @@ gst_mjpeg_http_server_thread (gpointer user_data)
   gboolean detached;
 
   g_main_context_push_thread_default (server->context);
+  g_private_set (&current_server, server);
 
   if (gst_mjpeg_http_server_setup (server, &err)) {
     /* report success only once the loop runs: a quit sent before
@@ -904,8 +1043,7 @@ gst_mjpeg_http_server_start (const GstMjpegHttpServerConfig * config,
   server = g_new0 (GstMjpegHttpServer, 1);
   server->gate_config = config->listen;
   server->gate_config.address = g_strdup (config->listen.address);
-  gst_mjpeg_http_paths_copy (&server->gate_config.paths,
-      &config->listen.paths);
+  gst_mjpeg_http_paths_copy (&server->gate_config.paths, &config->listen.paths);
   server->access = config->access;
   server->gate_config.access = server->access;
   server->stats = config->stats;

@@ -67,6 +67,10 @@ void                 gst_mjpeg_http_server_push (GstMjpegHttpServer * server,
 gboolean             gst_mjpeg_http_server_eos (GstMjpegHttpServer * server,
                                                 gint64 timeout_us);
 
+GstMjpegHttpServer * gst_mjpeg_http_server_get_current (void);
+
+GstStructure *       gst_mjpeg_http_server_get_stats (GstMjpegHttpServer * server);
+
 void                 gst_mjpeg_http_server_stop (GstMjpegHttpServer * server);
 
 G_END_DECLS

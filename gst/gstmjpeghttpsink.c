@@ -84,6 +84,10 @@
  *  - change_state: the application's thread. It alone creates and frees
  *    @server (NULL->READY, READY->NULL), when no streaming can happen.
  *  - render and event: the streaming thread. @frame_number belongs to it.
+ *  - idle and wake: the server thread; the state changes they ask for run
+ *    on GStreamer's thread pool (apply_state, under @state_lock).
+ *  - the top-level bus's sync-message handler: the thread that posts the
+ *    message (gst-launch-1.0's main thread for its interrupt).
  *  - client-added / client-removed are emitted from the server thread (see
  *    gstmjpeghttpserver.c) with no lock held.
  */
@@ -93,6 +97,7 @@
 #endif
 
 #include "gstmjpeghttpsink.h"
+#include "gstmjpeghttpreport.h"
 #include "gstmjpeghttpserver.h"
 #include "gstmjpeghttpstats.h"
 
@@ -119,7 +124,9 @@ GST_DEBUG_CATEGORY (gst_mjpeg_http_sink_debug);
 #define DEFAULT_SERVE_STATS TRUE
 #define DEFAULT_IDLE_TIMEOUT 10
 #define DEFAULT_IDLE_STATE GST_MJPEG_HTTP_SINK_IDLE_STATE_PAUSED
+#define DEFAULT_SNAPSHOT_TIMEOUT 2000
 #define DEFAULT_TIMEOUT (5 * GST_SECOND)
+#define DEFAULT_MAX_FPS 0.0
 #define DEFAULT_MAX_CLIENTS_PER_ADDRESS 16
 #define DEFAULT_HEADER_TIMEOUT 5
 #define DEFAULT_MAX_PENDING_CONNECTIONS 256
@@ -148,13 +155,17 @@ enum
   PROP_SERVE_STATS,
   PROP_IDLE_TIMEOUT,
   PROP_IDLE_STATE,
+  PROP_SNAPSHOT_TIMEOUT,
   PROP_TIMEOUT,
+  PROP_MAX_FPS,
   PROP_MAX_CLIENTS_PER_ADDRESS,
   PROP_HEADER_TIMEOUT,
   PROP_MAX_PENDING_CONNECTIONS,
   PROP_REQUEST_RATE,
   PROP_REQUEST_BURST,
   PROP_STATS,
+  PROP_BYTES_SERVED,
+  PROP_FRAMES_SERVED,
   PROP_AUTH_USER,
   PROP_AUTH_PASSWORD,
   PROP_AUTH_FILE,
@@ -170,6 +181,7 @@ enum
 {
   SIGNAL_CLIENT_ADDED,
   SIGNAL_CLIENT_REMOVED,
+  SIGNAL_GET_STATS,
   LAST_SIGNAL
 };
 
@@ -192,7 +204,9 @@ struct _GstMjpegHttpSink
   gboolean serve_stats;
   guint idle_timeout;
   GstMjpegHttpSinkIdleState idle_state;
+  guint snapshot_timeout;
   guint64 timeout;
+  gdouble max_fps;
   guint max_clients_per_address;
   guint header_timeout;
   guint max_pending_connections;
@@ -210,6 +224,10 @@ struct _GstMjpegHttpSink
   /* created and freed by change_state only; the pointer is read under
    * GST_OBJECT_LOCK elsewhere */
   GstMjpegHttpServer *server;
+  /* held by get-stats while it waits for the server thread (without
+   * GST_OBJECT_LOCK, which that thread's handlers may take), and by
+   * stop_server while it takes @server away */
+  GMutex stats_lock;
   /* the listening settings are taken (NULL to READY) until READY to NULL,
    * under GST_OBJECT_LOCK */
   gboolean listening_taken;
@@ -225,8 +243,20 @@ struct _GstMjpegHttpSink
   GstState expected;
   GstState target;
   GstState idled_to;
-  /* serialises apply_state() calls, which run on GStreamer's thread pool */
+  /* serialises apply_state() calls, which run on GStreamer's thread pool
+   * (and once on the thread that interrupts gst-launch-1.0); taken before
+   * the pipeline's state lock */
   GMutex state_lock;
+
+  /* Under GST_OBJECT_LOCK: a stop was requested (gst-launch-1.0 was
+   * interrupted, or an end of stream reached the sink), so the sink idles
+   * the pipeline no more in this run: an end of stream cannot pass a live
+   * source that is paused or in READY. */
+  gboolean stopping;
+  /* the top-level bus watched for gst-launch-1.0's interrupt message, from
+   * NULL to READY until READY to NULL; changed by change_state only */
+  GstBus *bus;
+  gulong bus_handler;
 };
 
 static GParamSpec *properties[PROP_LAST];
@@ -299,6 +329,8 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
 
 #define gst_mjpeg_http_sink_parent_class parent_class
 G_DEFINE_TYPE (GstMjpegHttpSink, gst_mjpeg_http_sink, GST_TYPE_BASE_SINK);
+
+static GstStructure *gst_mjpeg_http_sink_get_stats (GstMjpegHttpSink * sink);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (mjpeghttpsink, "mjpeghttpsink",
     GST_RANK_NONE, GST_TYPE_MJPEG_HTTP_SINK,
     GST_DEBUG_CATEGORY_INIT (gst_mjpeg_http_sink_debug, "mjpeghttpsink", 0,
@@ -492,6 +524,23 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
+   * GstMjpegHttpSink:snapshot-timeout:
+   *
+   * How long a snapshot request waits for a frame when there is none yet,
+   * or when the sink is idle: the frame it has is then as old as the pause,
+   * so the request wakes the pipeline and waits for the first new frame.
+   * When none comes in time it gets the frame there is, with an `Age`
+   * header saying how old it is in seconds, or 503 when there is none.
+   * 0 answers at once with what there is.
+   */
+  properties[PROP_SNAPSHOT_TIMEOUT] = g_param_spec_uint ("snapshot-timeout",
+      "Snapshot timeout",
+      "Milliseconds a snapshot waits for a new frame when there is none yet "
+      "or the sink is idle (0 = answer at once)", 0, 60000,
+      DEFAULT_SNAPSHOT_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
    * GstMjpegHttpSink:idle-state:
    *
    * What idle means: `paused` pauses the pipeline (live sources stop),
@@ -517,6 +566,21 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
   properties[PROP_TIMEOUT] = g_param_spec_uint64 ("timeout", "Timeout",
       "Drop a client that takes no data for this long, in nanoseconds "
       "(0 = never)", 0, G_MAXUINT64, DEFAULT_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstMjpegHttpSink:max-fps:
+   *
+   * At most this many frames a second to each stream client, whatever the
+   * source's rate; fractions work (0.5 is a frame every two seconds). A
+   * client gets the newest frame once its interval has passed, on a steady
+   * schedule. A viewer may ask for less with `?fps=N` on the stream URL
+   * (`/stream?fps=2`); the smaller of the two applies. 0 means no cap.
+   * Changes apply at once, to the clients already there too.
+   */
+  properties[PROP_MAX_FPS] = g_param_spec_double ("max-fps", "Max FPS",
+      "At most this many frames per second to each stream client, in "
+      "frames per second (0 = no cap)", 0, 1000, DEFAULT_MAX_FPS,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
@@ -604,11 +668,35 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
    * `slow-reader`, `unauthorized`, `wrong-password`, `locked-out`,
    * `checks-busy`, `host-not-allowed`, `not-tls`, `tls-failed`) and one
    * `removed-<status>`
-   * counter per #GstMjpegHttpSinkClientStatus.
+   * counter per #GstMjpegHttpSinkClientStatus; `clients-refused`, the sum
+   * of the refusals, and `bytes-served` and `frames-served` as the
+   * properties of those names.
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
       "Clients and pending connections now; refused connections and removed "
       "clients by reason", GST_TYPE_STRUCTURE,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:bytes-served:
+   *
+   * Bytes sent to all stream clients since the element was made (it keeps
+   * counting across stops), multipart boundaries and part headers included,
+   * response heads not: as much as the kernel has taken, exact at any time.
+   */
+  properties[PROP_BYTES_SERVED] = g_param_spec_uint64 ("bytes-served",
+      "Bytes served", "Bytes sent to all stream clients, framing included, "
+      "in bytes", 0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMjpegHttpSink:frames-served:
+   *
+   * Frames sent whole to all stream clients since the element was made: a
+   * frame sent to ten clients counts ten times.
+   */
+  properties[PROP_FRAMES_SERVED] = g_param_spec_uint64 ("frames-served",
+      "Frames served", "Frames sent to all stream clients, in frames "
+      "(one per client a frame went to)", 0, G_MAXUINT64, 0,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -746,6 +834,29 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 2, G_TYPE_STRING, GST_TYPE_MJPEG_HTTP_SINK_CLIENT_STATUS);
 
+  /**
+   * GstMjpegHttpSink::get-stats:
+   * @sink: the sink
+   *
+   * Who watches and what it costs, the figures the stats path gives as
+   * JSON: a "mjpeghttpsink-stats" structure with `clients`, an array of
+   * one "client" structure per stream client (`address`, `port`, `path`
+   * with its query, `fps-limit`, `connect-time` in ns since the Unix epoch,
+   * `frames-sent`, `frames-skipped`, `bytes-sent`, `fps` over the last 2 s,
+   * `last-activity-time` in ns since the Unix epoch), `totals` (the
+   * #GstMjpegHttpSink:stats counters with `bytes-served`, `frames-served`
+   * and `clients-refused`) and `source` (`fps`, `width`, `height`,
+   * `frame-number`, `frame-time`, `idle`). Outside READY..PLAYING the
+   * clients array is empty. Any thread, handlers of the sink's own signals
+   * included.
+   *
+   * Returns: (transfer full): the figures of the moment
+   */
+  signals[SIGNAL_GET_STATS] = g_signal_new_class_handler ("get-stats",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mjpeg_http_sink_get_stats), NULL, NULL, NULL,
+      GST_TYPE_STRUCTURE, 0);
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
       "MJPEG HTTP server sink", "Sink/Network",
@@ -768,6 +879,7 @@ gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
   sink->viewer_path = g_strdup (DEFAULT_VIEWER_PATH);
   sink->stream_path = g_strdup (DEFAULT_STREAM_PATH);
   sink->snapshot_path = g_strdup (DEFAULT_SNAPSHOT_PATH);
+  sink->snapshot_timeout = DEFAULT_SNAPSHOT_TIMEOUT;
   sink->stats_path = g_strdup (DEFAULT_STATS_PATH);
   sink->metrics_path = g_strdup (DEFAULT_METRICS_PATH);
   sink->events_path = g_strdup (DEFAULT_EVENTS_PATH);
@@ -776,12 +888,14 @@ gst_mjpeg_http_sink_init (GstMjpegHttpSink * sink)
   sink->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   sink->idle_state = DEFAULT_IDLE_STATE;
   sink->timeout = DEFAULT_TIMEOUT;
+  sink->max_fps = DEFAULT_MAX_FPS;
   sink->max_clients_per_address = DEFAULT_MAX_CLIENTS_PER_ADDRESS;
   sink->header_timeout = DEFAULT_HEADER_TIMEOUT;
   sink->max_pending_connections = DEFAULT_MAX_PENDING_CONNECTIONS;
   sink->request_rate = DEFAULT_REQUEST_RATE;
   sink->request_burst = DEFAULT_REQUEST_BURST;
   g_mutex_init (&sink->state_lock);
+  g_mutex_init (&sink->stats_lock);
 }
 
 static void
@@ -805,6 +919,7 @@ gst_mjpeg_http_sink_finalize (GObject * object)
   g_free (sink->allowed_hosts);
   g_free (sink->allow_origin);
   g_mutex_clear (&sink->state_lock);
+  g_mutex_clear (&sink->stats_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -837,9 +952,11 @@ gst_mjpeg_http_sink_get_limits_locked (GstMjpegHttpSink * sink,
   limits->header_timeout_ms = sink->header_timeout * 1000;
   /* rounded up: a timeout of a few ns is not "never" */
   limits->timeout_us = (sink->timeout + GST_USECOND - 1) / GST_USECOND;
+  limits->max_fps = sink->max_fps;
   limits->request_rate = sink->request_rate;
   limits->request_burst = sink->request_burst;
   limits->idle_timeout_ms = sink->idle_timeout * 1000;
+  limits->snapshot_timeout_ms = sink->snapshot_timeout;
 }
 
 static void
@@ -924,8 +1041,14 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
     case PROP_IDLE_STATE:
       sink->idle_state = g_value_get_enum (value);
       break;
+    case PROP_SNAPSHOT_TIMEOUT:
+      sink->snapshot_timeout = g_value_get_uint (value);
+      break;
     case PROP_TIMEOUT:
       sink->timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_FPS:
+      sink->max_fps = g_value_get_double (value);
       break;
     case PROP_MAX_CLIENTS_PER_ADDRESS:
       sink->max_clients_per_address = g_value_get_uint (value);
@@ -1084,8 +1207,14 @@ gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
     case PROP_IDLE_STATE:
       g_value_set_enum (value, sink->idle_state);
       break;
+    case PROP_SNAPSHOT_TIMEOUT:
+      g_value_set_uint (value, sink->snapshot_timeout);
+      break;
     case PROP_TIMEOUT:
       g_value_set_uint64 (value, sink->timeout);
+      break;
+    case PROP_MAX_FPS:
+      g_value_set_double (value, sink->max_fps);
       break;
     case PROP_MAX_CLIENTS_PER_ADDRESS:
       g_value_set_uint (value, sink->max_clients_per_address);
@@ -1105,6 +1234,14 @@ gst_mjpeg_http_sink_get_property (GObject * object, guint prop_id,
     case PROP_STATS:
       g_value_take_boxed (value,
           gst_mjpeg_http_stats_to_structure (&sink->stats));
+      break;
+    case PROP_BYTES_SERVED:
+      g_value_set_uint64 (value,
+          gst_mjpeg_http_stats_get_bytes_served (&sink->stats));
+      break;
+    case PROP_FRAMES_SERVED:
+      g_value_set_uint64 (value,
+          gst_mjpeg_http_stats_get_frames_served (&sink->stats));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1157,34 +1294,51 @@ get_top_level (GstMjpegHttpSink * sink)
   return GST_ELEMENT (top);
 }
 
-/* Runs on GStreamer's thread pool, never on the streaming or server
- * thread: a state change waits for both. */
+/* Never on the streaming or server thread: a state change waits for both.
+ * The pipeline's state lock is held from the check to the change, so that
+ * a state the application sets meanwhile (gst-launch-1.0 setting NULL at
+ * its end) is never undone. Called with @state_lock held. */
 static void
-gst_mjpeg_http_sink_apply_state (GstElement * element, gpointer user_data)
+gst_mjpeg_http_sink_apply_state_locked (GstMjpegHttpSink * sink)
 {
-  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (element);
   GstElement *pipeline;
   GstState target;
+  gboolean still;
 
-  g_mutex_lock (&sink->state_lock);
   GST_OBJECT_LOCK (sink);
   pipeline = sink->pipeline ? gst_object_ref (sink->pipeline) : NULL;
+  GST_OBJECT_UNLOCK (sink);
+  if (!pipeline)
+    return;
+
+  GST_STATE_LOCK (pipeline);
+  GST_OBJECT_LOCK (sink);
   target = sink->target;
-  if (pipeline && GST_STATE_TARGET (pipeline) != sink->expected) {
-    GST_INFO_OBJECT (sink, "the pipeline is no longer in the state this "
-        "change was meant for: leaving it");
-    gst_clear_object (&pipeline);
-  }
+  still = GST_STATE_TARGET (pipeline) == sink->expected;
   GST_OBJECT_UNLOCK (sink);
 
-  if (pipeline) {
+  if (!still) {
+    GST_INFO_OBJECT (sink, "the pipeline is no longer in the state this "
+        "change was meant for: leaving it");
+  } else {
     GST_INFO_OBJECT (sink, "setting %" GST_PTR_FORMAT " to %s", pipeline,
         gst_element_state_get_name (target));
     if (gst_element_set_state (pipeline, target) == GST_STATE_CHANGE_FAILURE)
       GST_WARNING_OBJECT (sink, "could not set %" GST_PTR_FORMAT " to %s",
           pipeline, gst_element_state_get_name (target));
-    gst_object_unref (pipeline);
   }
+  GST_STATE_UNLOCK (pipeline);
+  gst_object_unref (pipeline);
+}
+
+/* Runs on GStreamer's thread pool (gst_element_call_async). */
+static void
+gst_mjpeg_http_sink_apply_state (GstElement * element, gpointer user_data)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (element);
+
+  g_mutex_lock (&sink->state_lock);
+  gst_mjpeg_http_sink_apply_state_locked (sink);
   g_mutex_unlock (&sink->state_lock);
 }
 
@@ -1215,17 +1369,21 @@ gst_mjpeg_http_sink_idle (gpointer user_data)
   if (idle_state != GST_MJPEG_HTTP_SINK_IDLE_STATE_NONE)
     pipeline = get_top_level (sink);
 
-  /* a pipeline the application has not set PLAYING is not ours to touch */
-  if (pipeline && GST_STATE_TARGET (pipeline) == GST_STATE_PLAYING) {
+  /* a pipeline the application has not set PLAYING is not ours to touch,
+   * nor is one that is stopping: its end of stream must get through.
+   * @stopping is read where the idle state is set, so that a stop request
+   * either comes first or finds @idled_to to undo. */
+  GST_OBJECT_LOCK (sink);
+  if (pipeline && GST_STATE_TARGET (pipeline) == GST_STATE_PLAYING
+      && !sink->stopping) {
     to = idle_state == GST_MJPEG_HTTP_SINK_IDLE_STATE_READY ?
         GST_STATE_READY : GST_STATE_PAUSED;
-    GST_OBJECT_LOCK (sink);
     gst_object_replace ((GstObject **) & sink->pipeline, GST_OBJECT (pipeline));
     sink->expected = GST_STATE_PLAYING;
     sink->target = to;
     sink->idled_to = to;
-    GST_OBJECT_UNLOCK (sink);
   }
+  GST_OBJECT_UNLOCK (sink);
 
   GST_INFO_OBJECT (sink, "nobody watched for %u s: idle (%s)", timeout,
       to == GST_STATE_VOID_PENDING ? "state unchanged" :
@@ -1279,6 +1437,113 @@ gst_mjpeg_http_sink_wake (const gchar * peer, const gchar * path,
   if (resume)
     gst_element_call_async (GST_ELEMENT (sink),
         gst_mjpeg_http_sink_apply_state, NULL, NULL);
+}
+
+/* How long a stop request waits for the pipeline to play again: a source
+ * that the sink put in READY starts over (a camera: a few hundred ms). */
+#define STOP_WAKE_TIMEOUT (2 * GST_SECOND)
+
+/* No more idling in this run, and a pipeline the sink has idled (or is
+ * waking up) plays again, so that an end of stream sent to it gets
+ * through: a live source holds it back while PAUSED or READY.
+ *
+ * @now: the caller holds no lock of the pipeline's and may wait (the thread
+ * that posts gst-launch-1.0's interrupt message). The pipeline is then set
+ * PLAYING right here, and the change waited for until nothing is pending:
+ * gst-launch-1.0 sends its end of stream with the pipeline's state lock
+ * held, and a sink still waiting in preroll for the rest of an
+ * asynchronous change to PLAYING (made from GStreamer's thread pool, which
+ * needs that lock) would hold the source's stream lock, which the end of
+ * stream needs, for good. Otherwise (the streaming thread) the change is
+ * made from GStreamer's thread pool. */
+static void
+gst_mjpeg_http_sink_stop_requested (GstMjpegHttpSink * sink,
+    const gchar * why, gboolean now)
+{
+  GstElement *pipeline = NULL;
+  gboolean resume = FALSE;
+
+  /* an idle change under way ends first, and none comes after */
+  if (now)
+    g_mutex_lock (&sink->state_lock);
+  GST_OBJECT_LOCK (sink);
+  sink->stopping = TRUE;
+  if (sink->pipeline && sink->idled_to != GST_STATE_VOID_PENDING) {
+    sink->expected = sink->idled_to;
+    sink->target = GST_STATE_PLAYING;
+    resume = TRUE;
+  }
+  sink->idled_to = GST_STATE_VOID_PENDING;
+  /* a wake-up for a viewer may still be on its way: made here too */
+  if (now && sink->pipeline && sink->target == GST_STATE_PLAYING)
+    pipeline = gst_object_ref (sink->pipeline);
+  GST_OBJECT_UNLOCK (sink);
+
+  GST_INFO_OBJECT (sink, "%s: no more idling%s", why,
+      resume ? ", playing again so that the end of stream gets through" : "");
+  if (!now) {
+    if (resume)
+      gst_element_call_async (GST_ELEMENT (sink),
+          gst_mjpeg_http_sink_apply_state, NULL, NULL);
+    return;
+  }
+
+  if (pipeline)
+    gst_mjpeg_http_sink_apply_state_locked (sink);
+  g_mutex_unlock (&sink->state_lock);
+
+  if (pipeline && GST_STATE_TARGET (pipeline) == GST_STATE_PLAYING &&
+      gst_element_get_state (pipeline, NULL, NULL, STOP_WAKE_TIMEOUT) ==
+      GST_STATE_CHANGE_ASYNC)
+    GST_WARNING_OBJECT (sink, "%" GST_PTR_FORMAT " did not reach PLAYING "
+        "within %" GST_TIME_FORMAT, pipeline,
+        GST_TIME_ARGS (STOP_WAKE_TIMEOUT));
+  gst_clear_object (&pipeline);
+}
+
+/* gst-launch-1.0 posts this message when it is interrupted (Ctrl+C), from
+ * its main thread, which holds no lock; with -e it sends an end of stream
+ * to the pipeline when its bus watch gets the message, that is after this
+ * sync-message handler has returned. */
+static void
+gst_mjpeg_http_sink_bus_message (GstBus * bus, GstMessage * message,
+    gpointer user_data)
+{
+  const GstStructure *s = gst_message_get_structure (message);
+
+  if (s && gst_structure_has_name (s, "GstLaunchInterrupt"))
+    gst_mjpeg_http_sink_stop_requested (GST_MJPEG_HTTP_SINK (user_data),
+        "gst-launch-1.0 was interrupted", TRUE);
+}
+
+/* Sync-message emission is counted: the application's own sync handler
+ * and watches are left alone. */
+static void
+gst_mjpeg_http_sink_watch_bus (GstMjpegHttpSink * sink)
+{
+  GstElement *top = get_top_level (sink);
+
+  if (!top)
+    return;
+  sink->bus = gst_element_get_bus (top);
+  gst_object_unref (top);
+  if (!sink->bus)
+    return;
+  gst_bus_enable_sync_message_emission (sink->bus);
+  sink->bus_handler = g_signal_connect (sink->bus,
+      "sync-message::application",
+      G_CALLBACK (gst_mjpeg_http_sink_bus_message), sink);
+}
+
+static void
+gst_mjpeg_http_sink_unwatch_bus (GstMjpegHttpSink * sink)
+{
+  if (!sink->bus)
+    return;
+  g_signal_handler_disconnect (sink->bus, sink->bus_handler);
+  sink->bus_handler = 0;
+  gst_bus_disable_sync_message_emission (sink->bus);
+  gst_clear_object (&sink->bus);
 }
 
 /* The host part of a URL a person can open: a wildcard address is not. */
@@ -1401,7 +1666,7 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
     gst_mjpeg_http_sink_wake,
     gst_mjpeg_http_sink_warning,
   };
-  GstMjpegHttpServerConfig config;
+  GstMjpegHttpServerConfig config = { 0, };
   GstMjpegHttpAccessSettings settings;
   GstMjpegHttpLimits limits;
   GstMjpegHttpServer *server;
@@ -1458,6 +1723,7 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
     goto start_failed;
 
   port = gst_mjpeg_http_server_get_port (server);
+  g_mutex_lock (&sink->stats_lock);
   GST_OBJECT_LOCK (sink);
   sink->server = server;
   sink->current_port = port;
@@ -1468,6 +1734,7 @@ gst_mjpeg_http_sink_start_server (GstMjpegHttpSink * sink)
    * clients compare them to skip what they already have */
   sink->frame_number = 0;
   GST_OBJECT_UNLOCK (sink);
+  g_mutex_unlock (&sink->stats_lock);
   g_object_notify_by_pspec (G_OBJECT (sink), properties[PROP_CURRENT_PORT]);
 
   host = url_host (config.listen.address);
@@ -1544,10 +1811,12 @@ gst_mjpeg_http_sink_stop_server (GstMjpegHttpSink * sink)
 {
   GstMjpegHttpServer *server;
 
+  g_mutex_lock (&sink->stats_lock);
   GST_OBJECT_LOCK (sink);
   server = g_steal_pointer (&sink->server);
   sink->current_port = 0;
   GST_OBJECT_UNLOCK (sink);
+  g_mutex_unlock (&sink->stats_lock);
 
   /* no idle callback can come any more once the server thread is gone */
   if (server)
@@ -1583,6 +1852,10 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
     case GST_STATE_CHANGE_NULL_TO_READY:
       if (!gst_mjpeg_http_sink_start_server (sink))
         return GST_STATE_CHANGE_FAILURE;
+      GST_OBJECT_LOCK (sink);
+      sink->stopping = FALSE;
+      GST_OBJECT_UNLOCK (sink);
+      gst_mjpeg_http_sink_watch_bus (sink);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
       gst_mjpeg_http_sink_set_playing (sink, TRUE);
@@ -1599,14 +1872,25 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
       /* the parent class refused: nothing may stay bound */
-      if (ret == GST_STATE_CHANGE_FAILURE)
+      if (ret == GST_STATE_CHANGE_FAILURE) {
+        gst_mjpeg_http_sink_unwatch_bus (sink);
         gst_mjpeg_http_sink_stop_server (sink);
+      }
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
       if (ret == GST_STATE_CHANGE_FAILURE)
         gst_mjpeg_http_sink_set_playing (sink, FALSE);
       break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* the stream ends: the next one may idle again. Once stopping, the
+       * sink itself sets READY no more, and a stop request waits for an
+       * idle change under way to end before it sets @stopping. */
+      GST_OBJECT_LOCK (sink);
+      sink->stopping = FALSE;
+      GST_OBJECT_UNLOCK (sink);
+      break;
     case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_mjpeg_http_sink_unwatch_bus (sink);
       gst_mjpeg_http_sink_stop_server (sink);
       break;
     default:
@@ -1614,6 +1898,33 @@ gst_mjpeg_http_sink_change_state (GstElement * element,
   }
 
   return ret;
+}
+
+static GstStructure *
+gst_mjpeg_http_sink_get_stats (GstMjpegHttpSink * sink)
+{
+  GstMjpegHttpSourceFigures none = { 0, };
+  GstStructure *report = NULL;
+  GstMjpegHttpServer *current = gst_mjpeg_http_server_get_current ();
+  gboolean ours;
+
+  GST_OBJECT_LOCK (sink);
+  ours = current && current == sink->server;
+  GST_OBJECT_UNLOCK (sink);
+  if (ours) {
+    /* a handler on our server thread: the server lives until it returns,
+     * and a stop_server() waiting for stats_lock would wait for it */
+    report = gst_mjpeg_http_server_get_stats (current);
+  } else {
+    g_mutex_lock (&sink->stats_lock);
+    /* the pointer only changes under stats_lock too */
+    if (sink->server)
+      report = gst_mjpeg_http_server_get_stats (sink->server);
+    g_mutex_unlock (&sink->stats_lock);
+  }
+  if (!report)
+    report = gst_mjpeg_http_report_new (&sink->stats, NULL, &none);
+  return report;
 }
 
 static GstFlowReturn
@@ -1646,7 +1957,15 @@ gst_mjpeg_http_sink_event (GstBaseSink * bsink, GstEvent * event)
 {
   GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (bsink);
 
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
+    /* a seek after the end of stream: the stream goes on */
+    GST_OBJECT_LOCK (sink);
+    sink->stopping = FALSE;
+    GST_OBJECT_UNLOCK (sink);
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    /* other branches may still be finishing (a recorder after a tee) */
+    gst_mjpeg_http_sink_stop_requested (sink, "end of stream", FALSE);
     if (!gst_mjpeg_http_server_eos (sink->server, EOS_FLUSH_TIMEOUT))
       GST_WARNING_OBJECT (sink, "some clients did not take the end of the "
           "stream in time");

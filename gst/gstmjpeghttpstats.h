@@ -47,6 +47,10 @@ typedef struct
   gint pending_connections;     /* connections whose request is not complete */
   guint64 refused[GST_MJPEG_HTTP_N_REFUSALS];
   guint64 removed[GST_MJPEG_HTTP_SINK_N_CLIENT_STATUS];
+  /* to every stream client ever, as far as the kernel took it: bytes with
+   * the multipart framing, and whole frames */
+  guint64 bytes_served;
+  guint64 frames_served;
 } GstMjpegHttpStats;
 
 void           gst_mjpeg_http_stats_count_refusal (GstMjpegHttpStats * stats,
@@ -54,6 +58,14 @@ void           gst_mjpeg_http_stats_count_refusal (GstMjpegHttpStats * stats,
 
 void           gst_mjpeg_http_stats_count_removal (GstMjpegHttpStats * stats,
                                                    GstMjpegHttpSinkClientStatus status);
+
+void           gst_mjpeg_http_stats_count_sent (GstMjpegHttpStats * stats,
+                                                gsize bytes,
+                                                guint frames);
+
+guint64        gst_mjpeg_http_stats_get_bytes_served (GstMjpegHttpStats * stats);
+
+guint64        gst_mjpeg_http_stats_get_frames_served (GstMjpegHttpStats * stats);
 
 const gchar *  gst_mjpeg_http_refusal_nick (GstMjpegHttpRefusal refusal);
 

@@ -8,7 +8,8 @@
  */
 
 /* The viewer page: gst/viewer/index.html from the plugin's GResource with
- * the server's paths filled in, its ETag and its Content-Security-Policy.
+ * viewer.css and viewer.js inline and the server's paths filled in, its
+ * ETag and its Content-Security-Policy.
  *
  * Threads: _new() and _free() run on the server thread at its start and
  * end, _answer() on the server thread; the page never changes after
@@ -23,7 +24,7 @@
 
 #include <string.h>
 
-#define VIEWER_PAGE_RESOURCE "/org/mjpeghttp/viewer/index.html"
+#define VIEWER_RESOURCE "/org/mjpeghttp/viewer/"
 
 struct _GstMjpegHttpViewer
 {
@@ -32,16 +33,51 @@ struct _GstMjpegHttpViewer
   gchar *csp;
 };
 
-/* Takes ownership of @page. */
 static gchar *
-replace_path (gchar * page, const gchar * placeholder, const gchar * path)
+resource_text (const gchar * name)
 {
-  GString *s = g_string_new (page);
-  gchar *escaped = g_markup_escape_text (path ? path : "", -1);
+  GBytes *file = g_resource_lookup_data (mjpeghttp_get_resource (), name,
+      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  gchar *text;
 
-  g_string_replace (s, placeholder, escaped, 0);
-  g_free (escaped);
-  g_free (page);
+  g_assert (file);
+  text = g_strndup (g_bytes_get_data (file, NULL), g_bytes_get_size (file));
+  g_bytes_unref (file);
+  return text;
+}
+
+/* For an HTML attribute; NULL (not served) is empty. */
+static gchar *
+escape_path (const gchar * path)
+{
+  return g_markup_escape_text (path ? path : "", -1);
+}
+
+/* @template with each @NAME@ of @names replaced by the same index of
+ * @values, in one pass: nothing a value brings in is replaced again, so a
+ * path that happens to contain "@VIEWER_JS@" stays as it is. */
+static gchar *
+fill_template (const gchar * template, const gchar * const *names,
+    const gchar * const *values, guint n)
+{
+  GString *s = g_string_new (NULL);
+  const gchar *p = template, *at;
+  guint i;
+
+  while ((at = strchr (p, '@'))) {
+    g_string_append_len (s, p, at - p);
+    for (i = 0; i < n; i++)
+      if (g_str_has_prefix (at, names[i]))
+        break;
+    if (i < n) {
+      g_string_append (s, values[i]);
+      p = at + strlen (names[i]);
+    } else {
+      g_string_append_c (s, '@');
+      p = at + 1;
+    }
+  }
+  g_string_append (s, p);
   return g_string_free (s, FALSE);
 }
 
@@ -70,37 +106,55 @@ inline_hash (const gchar * page, const gchar * open, const gchar * close)
   return source;
 }
 
-/* The page may load images from this server (the stream, the snapshot),
- * run its own script and apply its own style, and nothing else: no other
- * origin, no plugin, no form, no frame of another site around it. */
+/* The page may load images from this server (the stream), fetch from it
+ * (the events, the snapshot it saves), run its own script and apply its
+ * own style, and nothing else: no other origin, no plugin, no form, no
+ * frame of another site around it. The saved snapshot is a blob: URL, but
+ * only as a download link, which no directive governs. */
 static gchar *
 viewer_csp (const gchar * page)
 {
   gchar *script = inline_hash (page, "<script>", "</script>");
   gchar *style = inline_hash (page, "<style>", "</style>");
   gchar *csp = g_strdup_printf ("default-src 'none'; img-src 'self'; "
-      "script-src %s; style-src %s; base-uri 'none'; form-action 'none'; "
-      "frame-ancestors 'self'", script, style);
+      "connect-src 'self'; script-src %s; style-src %s; base-uri 'none'; "
+      "form-action 'none'; frame-ancestors 'self'", script, style);
 
   g_free (script);
   g_free (style);
   return csp;
 }
 
+/* The page, as one document: index.html with viewer.css and viewer.js
+ * inline (one request per page load, and a CSP that allows exactly what
+ * is inline by its hash) and the paths HTML-escaped (the script reads them
+ * from data- attributes, so no path is ever script text). A NULL path
+ * (events, when stats are not served) becomes an empty attribute. */
 GstMjpegHttpViewer *
 gst_mjpeg_http_viewer_new (const GstMjpegHttpPaths * paths)
 {
+  static const gchar *const names[] = { "@VIEWER_CSS@", "@VIEWER_JS@",
+    "@STREAM_PATH@", "@SNAPSHOT_PATH@", "@EVENTS_PATH@"
+  };
   GstMjpegHttpViewer *viewer = g_new0 (GstMjpegHttpViewer, 1);
-  GBytes *file;
-  gchar *page, *sum;
+  gchar *values[G_N_ELEMENTS (names)];
+  gchar *template, *page, *sum;
+  guint i;
 
-  file = g_resource_lookup_data (mjpeghttp_get_resource (),
-      VIEWER_PAGE_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  g_assert (file);
-  page = g_strndup (g_bytes_get_data (file, NULL), g_bytes_get_size (file));
-  g_bytes_unref (file);
-  page = replace_path (page, "@STREAM_PATH@", paths->stream);
-  page = replace_path (page, "@SNAPSHOT_PATH@", paths->snapshot);
+  template = resource_text (VIEWER_RESOURCE "index.html");
+  values[0] = resource_text (VIEWER_RESOURCE "viewer.css");
+  values[1] = resource_text (VIEWER_RESOURCE "viewer.js");
+  /* inline, they end at the first closing tag of their element */
+  g_assert (!strstr (values[0], "</style"));
+  g_assert (!strstr (values[1], "</script"));
+  values[2] = escape_path (paths->stream);
+  values[3] = escape_path (paths->snapshot);
+  values[4] = escape_path (paths->events);
+  page = fill_template (template, names, (const gchar * const *) values,
+      G_N_ELEMENTS (names));
+  for (i = 0; i < G_N_ELEMENTS (values); i++)
+    g_free (values[i]);
+  g_free (template);
 
   sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, page, -1);
   viewer->etag = g_strdup_printf ("\"%.16s\"", sum);

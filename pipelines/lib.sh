@@ -16,9 +16,10 @@ IDLE_STATE=${IDLE_STATE:-paused}
 # more properties of the sink, split on blanks: "max-clients=200 auth-file=..."
 SINK_OPTIONS=${SINK_OPTIONS:-}
 
-# The scripts run gst-launch-1.0 without -e: with -e, Ctrl+C sends an end of
-# stream and waits for it, and a live source that the sink has paused for
-# lack of viewers holds it back until it plays again, so Ctrl+C would hang.
+# The scripts run gst-launch-1.0 without -e: nothing here needs an end of
+# stream, and without -e Ctrl+C stops at once (with -e it ends too, a moment
+# later: the sink first plays a pipeline it has idled again so that the end
+# of stream gets through; docs/idle.md).
 
 mjpeghttp_die ()
 {

@@ -32,11 +32,12 @@ if [ "$with_tests" = yes ]; then
   # (apache2-utils) and mkpasswd (whois) make password files, openssl
   # certificates, certutil (libnss3-tools) makes Chromium trust them; curl,
   # ffmpeg and nginx-light are clients and a proxy to test with; GnuTLS
-  # lets the benchmark's load client speak https.
+  # lets the benchmark's load client speak https; prometheus (with
+  # promtool) checks and scrapes /metrics.
   packages+=(python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
     chromium chromium-driver python3-selenium indent wrk valgrind clang
     libclang-rt-14-dev jq apache2-utils whois openssl libnss3-tools ffmpeg
-    nginx-light libgnutls28-dev)
+    nginx-light libgnutls28-dev prometheus)
 fi
 
 # Stops with one sentence: what is wrong and what to do.
@@ -96,7 +97,8 @@ check_requirements() {
   local pair
   for pair in indent:indent wrk:wrk valgrind:valgrind clang:clang jq:jq \
       htpasswd:apache2-utils mkpasswd:whois openssl:openssl \
-      certutil:libnss3-tools ffmpeg:ffmpeg nginx:nginx-light; do
+      certutil:libnss3-tools ffmpeg:ffmpeg nginx:nginx-light \
+      prometheus:prometheus promtool:prometheus; do
     command -v "${pair%%:*}" >/dev/null ||
       fail "${pair%%:*} is missing; run scripts/setup.sh --tests (apt-get install ${pair#*:})."
   done
@@ -129,6 +131,13 @@ if [ ${#missing[@]} -gt 0 ]; then
       systemctl is-enabled --quiet nginx 2>/dev/null; then
     $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
     echo "setup.sh: stopped and disabled the nginx service Debian started on install (the tests run their own)."
+  fi
+  # Prometheus too: Debian starts it listening on every address (port
+  # 9090); the stats tests run their own on loopback.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+      systemctl is-enabled --quiet prometheus 2>/dev/null; then
+    $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+    echo "setup.sh: stopped and disabled the prometheus service Debian started on install (the tests run their own)."
   fi
 fi
 

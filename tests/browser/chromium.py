@@ -47,7 +47,11 @@ def _selenium():
 class Chromium:
     """One headless Chromium on a new, empty profile, removed on exit. The
     page load strategy is "eager": an <img> whose MJPEG stream has no frame
-    yet would otherwise hold the page's load event, and with it get()."""
+    yet would otherwise hold the page's load event, and with it get().
+    downloads: a directory where downloads are saved without asking."""
+
+    def __init__(self, downloads=None):
+        self.downloads = downloads
 
     def __enter__(self):
         for path, package in ((CHROMIUM, "chromium"),
@@ -62,6 +66,11 @@ class Chromium:
         options.page_load_strategy = "eager"
         for arg in CHROMIUM_ARGS + [f"--user-data-dir={self.profile}"]:
             options.add_argument(arg)
+        if self.downloads:
+            options.add_experimental_option("prefs", {
+                "download.default_directory": str(self.downloads),
+                "download.prompt_for_download": False,
+            })
         # The ASan test setup preloads its runtime for whatever loads the
         # plugin; Chromium does not, and must not run under it.
         env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}

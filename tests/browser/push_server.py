@@ -2,17 +2,27 @@
 # mjpeghttp browser tests: an mjpeghttpsink whose frames the test pushes.
 #
 # Run with Debian's /usr/bin/python3 (python3-gi, gir1.2-gstreamer-1.0,
-# gir1.2-gst-plugins-base-1.0). layout.mjs drives it over stdin/stdout:
+# gir1.2-gst-plugins-base-1.0). layout.py and live.py drive it over
+# stdin/stdout:
 #
 #   appsrc (solid-colour RGB, 320x240) ! videoconvert ! jpegenc
 #     ! mjpeghttpsink address=127.0.0.1 port=0 sync=false
 #
+# or, with --pattern NAME, a live camera of its own instead of appsrc:
+#
+#   videotestsrc is-live=true pattern=NAME ! 320x240 at 15 fps ! jpegenc
+#     ! mjpeghttpsink address=127.0.0.1 port=0
+#
 # stdin, one command a line:
 #   push COLOUR   push one frame (red, green, blue, grey, white, black)
 #   eos           end the stream (the sink sends the closing delimiter)
+#   stop          set the pipeline to NULL: the server closes
+#   play          back to PLAYING on the same port (port= set to the port
+#                 the first start bound), then READY again
 #   quit          stop the pipeline and exit
 # stdout, one event a line:
 #   READY port=N
+#   STOPPED
 #   CLIENT+ PEER / CLIENT- PEER REASON
 #   PUSHED COLOUR SEQ T_MS   T_MS: wall clock (ms since the epoch) at which
 #                            the JPEG reached the sink's pad (sync=false:
@@ -56,14 +66,24 @@ def say(line):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lifetime", type=float, default=90.0)
+    ap.add_argument("--pattern", help="videotestsrc pattern instead of "
+                    "frames pushed by command")
     args = ap.parse_args()
 
     Gst.init(None)
+    if args.pattern:
+        source = ("videotestsrc name=src is-live=true pattern=%s "
+                  "! video/x-raw,width=%d,height=%d,framerate=15/1"
+                  % (args.pattern, WIDTH, HEIGHT))
+        sync = "true"
+    else:
+        source = ("appsrc name=src is-live=true format=time do-timestamp=true "
+                  "caps=video/x-raw,format=RGB,width=%d,height=%d,framerate=0/1"
+                  % (WIDTH, HEIGHT))
+        sync = "false"
     pipeline = Gst.parse_launch(
-        "appsrc name=src is-live=true format=time do-timestamp=true "
-        "caps=video/x-raw,format=RGB,width=%d,height=%d,framerate=0/1 "
-        "! videoconvert ! jpegenc ! mjpeghttpsink name=sink "
-        "address=127.0.0.1 port=0 sync=false" % (WIDTH, HEIGHT))
+        "%s ! videoconvert ! jpegenc ! mjpeghttpsink name=sink "
+        "address=127.0.0.1 port=0 sync=%s" % (source, sync))
     src = pipeline.get_by_name("src")
     sink = pipeline.get_by_name("sink")
     loop = GLib.MainLoop()
@@ -80,10 +100,13 @@ def main():
         say("PUSHED %s %d %.3f" % (name, seq, t_ms))
         return Gst.PadProbeReturn.OK
 
-    sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
+    if not args.pattern:
+        sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER,
+                                              on_buffer)
     sink.connect("client-added", lambda s, peer: say("CLIENT+ " + peer))
     sink.connect("client-removed",
-                 lambda s, peer, why: say("CLIENT- %s %s" % (peer, why)))
+                 lambda s, peer, why: say("CLIENT- %s %s" % (
+                     peer, getattr(why, "value_nick", int(why)))))
 
     def stop(rc):
         state["rc"] = rc
@@ -107,7 +130,22 @@ def main():
         say("ERROR could not start the pipeline (is mjpeghttpsink on "
             "GST_PLUGIN_PATH?)")
         return 1
-    say("READY port=%d" % sink.get_property("current-port"))
+    state["port"] = sink.get_property("current-port")
+    say("READY port=%d" % state["port"])
+
+    def set_state(to):
+        if to == Gst.State.PLAYING:
+            # the same port again: the page reconnects to where it was
+            sink.set_property("port", state["port"])
+        if pipeline.set_state(to) == Gst.StateChangeReturn.FAILURE:
+            say("ERROR could not set the pipeline to %s"
+                % to.value_nick.upper())
+            stop(1)
+        elif to == Gst.State.NULL:
+            say("STOPPED")
+        else:
+            say("READY port=%d" % sink.get_property("current-port"))
+        return False
 
     def push(name):
         r, g, b = COLOURS[name]
@@ -127,6 +165,10 @@ def main():
                 push(words[1])
             elif words[0] == "eos":
                 src.emit("end-of-stream")
+            elif words[0] == "stop":
+                GLib.idle_add(set_state, Gst.State.NULL)
+            elif words[0] == "play":
+                GLib.idle_add(set_state, Gst.State.PLAYING)
             elif words[0] == "quit":
                 break
             else:

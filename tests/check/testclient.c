@@ -84,6 +84,7 @@ test_client_fill (TestClient * c)
     return FALSE;
   }
   g_byte_array_append (c->buf, tmp, n);
+  c->received += n;
   return TRUE;
 }
 

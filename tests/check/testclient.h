@@ -29,6 +29,8 @@ typedef struct
   gint status;
   gchar *head;
   gboolean eof;
+  /* every byte received, response head included */
+  guint64 received;
 } TestClient;
 
 typedef struct

@@ -120,6 +120,9 @@ fuzz_request (const gchar * data, gsize size)
       CHECK (strlen (req.host) <= GST_MJPEG_HTTP_HOST_MAX);
       CHECK (!strpbrk (req.host, "ABCDEFGHIJKLMNOPQRSTUVWXYZ[]/@ "));
       CHECK (strlen (req.authorization) <= GST_MJPEG_HTTP_AUTHORIZATION_MAX);
+      /* a cap is 0 (none) or in (0, 1000]: never NaN, infinite or negative */
+      CHECK (req.options.fps == 0 || (req.options.fps > 0
+              && req.options.fps <= GST_MJPEG_HTTP_FPS_MAX));
       check_credentials (&req);
       gst_mjpeg_http_request_route (&req, &paths);
       check_libsoup_accepts (data, req.head_len);

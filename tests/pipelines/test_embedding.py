@@ -54,6 +54,10 @@ NULL_ONLY = {
     "viewer-path": "/v",
     "stream-path": "/s",
     "snapshot-path": "/p",
+    "stats-path": "/st",
+    "metrics-path": "/m",
+    "events-path": "/e",
+    "serve-stats": False,
     "auth-user": "user",
     "auth-password": "secret",
     "auth-file": "users.htpasswd",
@@ -74,6 +78,8 @@ LIVE = {
     "request-burst": 5,
     "idle-timeout": 30,
     "idle-state": "ready",
+    "snapshot-timeout": 500,
+    "max-fps": 5.0,
 }
 
 

@@ -946,8 +946,8 @@ GST_START_TEST (test_viewer_page_csp)
   script = inline_source (page, "<script", "</script>");
   style = inline_source (page, "<style", "</style>");
   expected = g_strdup_printf ("default-src 'none'; img-src 'self'; "
-      "script-src %s; style-src %s; base-uri 'none'; form-action 'none'; "
-      "frame-ancestors 'self'", script, style);
+      "connect-src 'self'; script-src %s; style-src %s; base-uri 'none'; "
+      "form-action 'none'; frame-ancestors 'self'", script, style);
   fail_unless_equals_string (csp, expected);
 
   /* the page's own policy, not every answer's */

@@ -459,7 +459,8 @@ GST_START_TEST (test_endpoints)
   while (test_client_fill (c));
   page = g_strndup ((gchar *) c->buf->data, c->buf->len);
   fail_unless (strstr (page, "src=\"/video.mjpg?advance_headers=1\"") != NULL);
-  fail_unless (strstr (page, "href=\"/snapshot\"") != NULL);
+  fail_unless (strstr (page, "data-snapshot=\"/snapshot\"") != NULL);
+  fail_unless (strstr (page, "data-events=\"/events\"") != NULL);
   fail_unless (strstr (page, "name=\"viewport\"") != NULL);
   g_free (page);
   test_client_free (c);

@@ -40,7 +40,8 @@ GST_START_TEST (test_valid_heads)
   fail_unless_equals_string (req.if_none_match, "\"abc\"");
   fail_unless_equals_int (req.head_len,
       strlen (head) - strlen ("next request"));
-  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths), GST_MJPEG_HTTP_ROUTE_STREAM);
+  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths),
+      GST_MJPEG_HTTP_ROUTE_STREAM);
 
   fail_unless_equals_int (parse ("HEAD http://cam/snapshot HTTP/1.0\n\n",
           &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
@@ -50,10 +51,12 @@ GST_START_TEST (test_valid_heads)
 
   fail_unless_equals_int (parse ("GET /?action=stream HTTP/1.1\r\nHost: a\r\n"
           "\r\n", &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
-  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths), GST_MJPEG_HTTP_ROUTE_STREAM);
+  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths),
+      GST_MJPEG_HTTP_ROUTE_STREAM);
   fail_unless_equals_int (parse ("GET /?action=other HTTP/1.1\r\nHost: a\r\n"
           "\r\n", &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
-  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths), GST_MJPEG_HTTP_ROUTE_VIEWER);
+  fail_unless_equals_int (gst_mjpeg_http_request_route (&req, &paths),
+      GST_MJPEG_HTTP_ROUTE_VIEWER);
   fail_unless_equals_int (parse ("GET /stream?advance_headers=0 HTTP/1.1\r\n"
           "Host: a\r\n\r\n", &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
   fail_if (req.options.advance_headers);
@@ -396,6 +399,57 @@ GST_START_TEST (test_stream_slots)
 
 GST_END_TEST;
 
+/* ?fps=N: digits with at most one point, in (0, 1000]; anything else is a
+ * 400 that says what would do. The last one given wins, as for the other
+ * options. */
+GST_START_TEST (test_fps_option)
+{
+  static const struct
+  {
+    const gchar *query;
+    gdouble fps;
+  } good[] = {
+    {"", 0}, {"?t=1", 0}, {"?fps=2", 2}, {"?fps=0.5", 0.5}, {"?fps=.25", 0.25},
+    {"?fps=30.", 30}, {"?fps=1000", 1000}, {"?fps=0001", 1},
+    {"?t=1&fps=12.5&advance_headers=1", 12.5}, {"?fps=5&fps=3", 3},
+    {"?FPS=7", 7},
+  };
+  static const gchar *bad[] = {
+    "0", "0.0", "000", "-1", "+5", " 5", "abc", "nan", "NaN", "inf",
+    "infinity", "1001", "1000.001", "1e3", "1E2", "", "0x10", "5fps", "1.2.3",
+    ".", "%35", "5,5", "99999999999999999999999999999999999",
+  };
+  GstMjpegHttpRequest req;
+  gchar *head;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (good); i++) {
+    head = g_strdup_printf ("GET /stream%s HTTP/1.1\r\nHost: a\r\n\r\n",
+        good[i].query);
+    fail_unless_equals_int (parse (head, &req), GST_MJPEG_HTTP_PARSE_COMPLETE);
+    fail_unless_equals_float (req.options.fps, good[i].fps);
+    fail_unless_equals_string (req.path, "/stream");
+    g_free (head);
+  }
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    GstMjpegHttpParseResult res;
+
+    head = g_strdup_printf ("GET /stream?fps=%s HTTP/1.1\r\nHost: a\r\n"
+        "\r\n", bad[i]);
+    res = parse (head, &req);
+    /* " 5" breaks the request line itself */
+    fail_unless_equals_int (res, GST_MJPEG_HTTP_PARSE_BAD_REQUEST);
+    fail_unless_equals_int (gst_mjpeg_http_parse_result_status (res), 400);
+    if (bad[i][0] != ' ')
+      fail_unless_equals_string (req.error, "fps must be a number of frames "
+          "per second above 0 and at most 1000, such as fps=5 or fps=0.5.");
+    g_free (head);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 request_suite (void)
 {
@@ -412,6 +466,7 @@ request_suite (void)
   tcase_add_test (tc, test_stream_slots);
   tcase_add_test (tc, test_host_and_authorization);
   tcase_add_test (tc, test_password_failures);
+  tcase_add_test (tc, test_fps_option);
   return s;
 }
 
