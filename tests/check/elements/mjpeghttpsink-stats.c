@@ -165,6 +165,26 @@ GST_START_TEST (test_get_stats_counts_what_clients_got)
 
 GST_END_TEST;
 
+/* On a sink of max-clients=1: a viewer that has read @frames frames, and a
+ * second one refused. */
+static TestClient *
+one_watching_one_refused (GstHarness * h, GstBuffer * frame, guint frames)
+{
+  TestClient *a = test_client_get (sink_port (h), "/stream", 0);
+  guint i;
+
+  test_client_open_stream (a);
+  wait_num_clients (h, 1);
+  /* one at a time: newest-frame-only would skip a frame pushed early */
+  for (i = 0; i < frames; i++) {
+    push (h, frame);
+    read_frames (a, 1);
+  }
+  fail_unless_equals_int (test_client_status (sink_port (h), "/stream",
+          NULL), 503);
+  return a;
+}
+
 /* The same figures as JSON, with the same names. */
 GST_START_TEST (test_stats_path_is_get_stats_as_json)
 {
@@ -177,14 +197,7 @@ GST_START_TEST (test_stats_path_is_get_stats_as_json)
   gchar *body, *head;
   guint status;
 
-  a = test_client_get (sink_port (h), "/stream", 0);
-  test_client_open_stream (a);
-  wait_num_clients (h, 1);
-  push (h, frame);
-  read_frames (a, 1);
-  /* one refused: max-clients */
-  fail_unless_equals_int (test_client_status (sink_port (h), "/stream",
-          NULL), 503);
+  a = one_watching_one_refused (h, frame, 1);
 
   body = get_body (sink_port (h), "/stats", &status, &head);
   fail_unless_equals_int (status, 200);
@@ -240,15 +253,7 @@ GST_START_TEST (test_metrics_path)
   gchar *body, *head, *sample;
   guint status;
 
-  a = test_client_get (sink_port (h), "/stream", 0);
-  test_client_open_stream (a);
-  wait_num_clients (h, 1);
-  push (h, frame);
-  read_frames (a, 1);
-  push (h, frame);
-  read_frames (a, 1);
-  fail_unless_equals_int (test_client_status (sink_port (h), "/stream",
-          NULL), 503);
+  a = one_watching_one_refused (h, frame, 2);
 
   body = get_body (sink_port (h), "/metrics", &status, &head);
   fail_unless_equals_int (status, 200);
