@@ -65,6 +65,8 @@
 
 /* A cap of a frame a day is as good as no frame at all; it keeps the due
  * time far from overflowing for the smallest ?fps= a request can carry. */
+#define GST_MJPEG_HTTP_CLIENT_PATH_SHOWN 256
+
 #define INTERVAL_MAX_US (G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC)
 
 /* fps is counted in one-second windows: the current one and the one before,
@@ -178,7 +180,9 @@ gst_mjpeg_http_client_new (GIOStream * stream, GstMjpegHttpLayout layout,
   }
   g_clear_object (&addr);
   client->peer = *peer;
-  client->path = g_strdup (path);
+  /* shown in the figures and events: an attacker's 4 KB path would be
+   * copied to every reader of them */
+  client->path = g_strndup (path, GST_MJPEG_HTTP_CLIENT_PATH_SHOWN);
   client->connect_real_us = g_get_real_time ();
   client->stats = stats;
   client->fps_asked = fps;

@@ -17,8 +17,13 @@
  * and a keep-alive comment every KEEPALIVE_S so that proxies keep an idle
  * connection. Event connections are not viewers: they hold off no idle.
  *
- * A reader that falls behind by more than PENDING_MAX bytes, or that sends
- * anything, is dropped: nothing is buffered without bound.
+ * A reader that falls behind by more than PENDING_MAX bytes, that takes
+ * nothing of what is pending for the element's timeout, or that sends
+ * anything, is dropped: nothing is buffered without bound. When all
+ * connections are taken, the oldest of the address that holds the most
+ * makes room for a newcomer from another. Join and leave events are at
+ * most NOTICES_PER_S a second, so that opening and closing streams fast
+ * cannot make every reader receive much.
  *
  * Threads: the server thread only; no lock. */
 
@@ -37,6 +42,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 #define STATUS_MIN_INTERVAL_US (G_USEC_PER_SEC / 4)
 #define KEEPALIVE_S 15
 #define PENDING_MAX (64 * 1024)
+/* join and leave events a second at most: each goes to every reader, so a
+ * peer that opens and closes streams fast would make them many; past this
+ * they are left out (the status's clients count stays right) */
+#define NOTICES_PER_S 20
 
 struct _GstMjpegHttpEvents
 {
@@ -49,6 +58,9 @@ struct _GstMjpegHttpEvents
   gint64 last_status_us;
   GSource *status_source;
   GSource *keepalive_source;
+  /* the join and leave events of the current second */
+  gint64 notices_since_us;
+  guint notices;
 };
 
 typedef struct
@@ -59,6 +71,8 @@ typedef struct
   GPollableInputStream *input;
   GstMjpegHttpPeerKey peer;
   GString *pending;
+  /* when a write last made progress, or @pending began to fill */
+  gint64 last_progress_us;
   GSource *out_source;
   GSource *in_source;
 } Conn;
@@ -111,6 +125,7 @@ flush (Conn * c)
 
     if (n > 0) {
       g_string_erase (c->pending, 0, n);
+      c->last_progress_us = g_get_monotonic_time ();
       continue;
     }
     if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
@@ -139,6 +154,8 @@ queue (Conn * c, const gchar * text)
     conn_free (c);
     return;
   }
+  if (c->pending->len == 0)
+    c->last_progress_us = g_get_monotonic_time ();
   g_string_append (c->pending, text);
   if (!c->out_source)
     flush (c);
@@ -241,23 +258,69 @@ gst_mjpeg_http_events_free (GstMjpegHttpEvents * events)
   g_free (events);
 }
 
-/* Whether one more connection from @peer is within the bounds. */
-gboolean
-gst_mjpeg_http_events_may_add (GstMjpegHttpEvents * events,
-    const GstMjpegHttpPeerKey * peer)
+static guint
+count_from (GstMjpegHttpEvents * events, const GstMjpegHttpPeerKey * peer)
 {
-  guint from_peer = 0;
+  guint n = 0;
   GList *l;
 
-  if (events->n_conns >= GST_MJPEG_HTTP_EVENTS_MAX)
+  for (l = events->conns; l; l = l->next)
+    n += !memcmp (&((Conn *) l->data)->peer, peer, sizeof (*peer));
+  return n;
+}
+
+/* Whether one more connection from @peer is within the bounds. When all
+ * are taken, the oldest connection of the address that holds the most
+ * makes room, unless that is @peer's own: a few addresses cannot keep
+ * everyone else out. */
+gboolean
+gst_mjpeg_http_events_make_room (GstMjpegHttpEvents * events,
+    const GstMjpegHttpPeerKey * peer)
+{
+  guint from_peer = count_from (events, peer), most = 0;
+  Conn *oldest = NULL;
+  GList *l;
+
+  if (from_peer >= GST_MJPEG_HTTP_EVENTS_PER_ADDRESS_MAX)
     return FALSE;
+  if (events->n_conns < GST_MJPEG_HTTP_EVENTS_MAX)
+    return TRUE;
+  /* newest first: the last one of the busiest address is its oldest */
   for (l = events->conns; l; l = l->next) {
     Conn *c = l->data;
+    guint n = count_from (events, &c->peer);
 
-    if (!memcmp (&c->peer, peer, sizeof (*peer)))
-      from_peer++;
+    if (n >= most) {
+      most = n;
+      oldest = c;
+    }
   }
-  return from_peer < GST_MJPEG_HTTP_EVENTS_PER_ADDRESS_MAX;
+  if (!oldest || most <= from_peer + 1)
+    return FALSE;
+  GST_DEBUG ("events full: the oldest of an address with %u goes", most);
+  conn_free (oldest);
+  return TRUE;
+}
+
+/* Drops the connections whose pending events have not moved for
+ * @timeout_us (0: never), as stalled stream clients are. */
+void
+gst_mjpeg_http_events_drop_stalled (GstMjpegHttpEvents * events,
+    gint64 timeout_us)
+{
+  gint64 now = g_get_monotonic_time ();
+  GList *l = events->conns;
+
+  while (l && timeout_us > 0) {
+    Conn *c = l->data;
+
+    l = l->next;
+    if (c->pending->len > 0 && now - c->last_progress_us > timeout_us) {
+      GST_DEBUG ("events reader took nothing for %" G_GINT64_FORMAT " us: "
+          "dropped", now - c->last_progress_us);
+      conn_free (c);
+    }
+  }
 }
 
 /* Takes @stream (transfer full), whose response head has gone out. */
@@ -311,14 +374,22 @@ gst_mjpeg_http_events_changed (GstMjpegHttpEvents * events)
   g_source_attach (events->status_source, events->context);
 }
 
-/* An event to every connection at once: @data is one line. */
+/* A join or leave event to every connection at once, unless there were
+ * NOTICES_PER_S this second: @data is one line. */
 void
-gst_mjpeg_http_events_send (GstMjpegHttpEvents * events, const gchar * name,
+gst_mjpeg_http_events_notice (GstMjpegHttpEvents * events, const gchar * name,
     const gchar * data)
 {
+  gint64 now = g_get_monotonic_time ();
   gchar *text;
 
   if (!events->conns)
+    return;
+  if (now - events->notices_since_us >= G_USEC_PER_SEC) {
+    events->notices_since_us = now;
+    events->notices = 0;
+  }
+  if (++events->notices > NOTICES_PER_S)
     return;
   text = format_event (name, data);
   broadcast (events, text);

@@ -32,8 +32,11 @@ GstMjpegHttpEvents * gst_mjpeg_http_events_new     (GMainContext * context,
 
 void                 gst_mjpeg_http_events_free    (GstMjpegHttpEvents * events);
 
-gboolean             gst_mjpeg_http_events_may_add (GstMjpegHttpEvents * events,
-                                                    const GstMjpegHttpPeerKey * peer);
+gboolean             gst_mjpeg_http_events_make_room (GstMjpegHttpEvents * events,
+                                                      const GstMjpegHttpPeerKey * peer);
+
+void                 gst_mjpeg_http_events_drop_stalled (GstMjpegHttpEvents * events,
+                                                         gint64 timeout_us);
 
 void                 gst_mjpeg_http_events_add     (GstMjpegHttpEvents * events,
                                                     GIOStream * stream,
@@ -41,7 +44,7 @@ void                 gst_mjpeg_http_events_add     (GstMjpegHttpEvents * events,
 
 void                 gst_mjpeg_http_events_changed (GstMjpegHttpEvents * events);
 
-void                 gst_mjpeg_http_events_send    (GstMjpegHttpEvents * events,
+void                 gst_mjpeg_http_events_notice  (GstMjpegHttpEvents * events,
                                                     const gchar * name,
                                                     const gchar * data);
 

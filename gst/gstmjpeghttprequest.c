@@ -159,7 +159,7 @@ fail (GstMjpegHttpRequest * req, GstMjpegHttpParseResult result,
 }
 
 /* A frame rate as people write it: digits with at most one decimal point
- * ("5", "0.5", "2."), in (0, GST_MJPEG_HTTP_FPS_MAX]. No sign, exponent,
+ * ("5", "0.5", "2."), in [GST_MJPEG_HTTP_FPS_MIN, GST_MJPEG_HTTP_FPS_MAX]. No sign, exponent,
  * "inf" or "nan", which strtod would take. */
 static gboolean
 parse_fps (const gchar * v, gsize len, gdouble * fps)
@@ -184,7 +184,7 @@ parse_fps (const gchar * v, gsize len, gdouble * fps)
   memcpy (buf, v, len);
   buf[len] = '\0';
   d = g_ascii_strtod (buf, NULL);
-  if (!(d > 0.0 && d <= GST_MJPEG_HTTP_FPS_MAX))
+  if (!(d >= GST_MJPEG_HTTP_FPS_MIN && d <= GST_MJPEG_HTTP_FPS_MAX))
     return FALSE;
   *fps = d;
   return TRUE;
@@ -218,8 +218,8 @@ parse_query (GstMjpegHttpRequest * req, const gchar * q, gsize len)
     } else if (span_equal (q, klen, "fps")) {
       if (!parse_fps (v, vlen, &req->options.fps))
         return fail (req, GST_MJPEG_HTTP_PARSE_BAD_REQUEST,
-            "fps must be a number of frames per second above 0 and at most "
-            "1000, such as fps=5 or fps=0.5.");
+            "fps must be a number of frames per second from 0.01 to 1000, "
+            "such as fps=5 or fps=0.5.");
     } else if (span_equal (q, klen, "action")) {
       if (span_equal (v, vlen, "stream"))
         req->options.action = GST_MJPEG_HTTP_ROUTE_STREAM;

@@ -26,6 +26,10 @@ G_BEGIN_DECLS
 #define GST_MJPEG_HTTP_AUTHORIZATION_MAX 1024
 /* the highest frame rate cap, ?fps= or the max-fps property */
 #define GST_MJPEG_HTTP_FPS_MAX 1000.0
+/* one frame in 100 s: a client that asks for less could hold its slot for
+ * hours without reading before its socket's buffers fill and it is found
+ * stalled */
+#define GST_MJPEG_HTTP_FPS_MIN 0.01
 
 typedef enum
 {
@@ -74,7 +78,7 @@ typedef struct
   gboolean advance_headers;
   GstMjpegHttpRoute action;     /* mjpg-streamer's ?action=, or NOT_FOUND */
   /* ?fps=: at most this many frames a second to this stream client, in
-   * (0, GST_MJPEG_HTTP_FPS_MAX]; 0 when not asked for */
+   * [GST_MJPEG_HTTP_FPS_MIN, GST_MJPEG_HTTP_FPS_MAX]; 0 when not asked for */
   gdouble fps;
 } GstMjpegHttpOptions;
 

@@ -73,6 +73,11 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_mjpeg_http_sink_debug);
 #define GST_CAT_DEFAULT gst_mjpeg_http_sink_debug
 
+/* How long one text of the stats or metrics path serves every request:
+ * at a thousand viewers the JSON costs the server thread milliseconds, and
+ * many addresses asking at once must not take it from the frames. */
+#define STATS_TEXT_MAX_AGE_US (G_USEC_PER_SEC / 5)
+
 /* How long get-stats from another thread waits for the server thread. */
 #define STATS_WAIT_US (2 * G_USEC_PER_SEC)
 
@@ -123,6 +128,12 @@ struct _GstMjpegHttpServer
   GstMjpegHttpSnapshots *snapshots;
   GstMjpegHttpEvents *events;
   GstMjpegHttpSource source;
+  /* woken from idle, and no frame has come since */
+  gboolean waking;
+  /* the stats path's text [0] and the metrics path's [1], and when each
+   * was made (monotonic) */
+  gchar *stats_text[2];
+  gint64 stats_text_us[2];
   GstMjpegHttpIdle *idle;
   /* the teardown's removals, told of once it is over */
   GPtrArray *stopped_peers;
@@ -173,6 +184,8 @@ gst_mjpeg_http_server_activity (GstMjpegHttpServer * server,
   if (!gst_mjpeg_http_idle_wake (server->idle))
     return;
 
+  /* until a frame comes, what there is is as old as the pause */
+  server->waking = TRUE;
   peer = gst_mjpeg_http_peer_describe
       (soup_server_message_get_remote_address (msg));
   GST_DEBUG ("woken by %s asking for %s", peer, path);
@@ -211,7 +224,8 @@ gst_mjpeg_http_server_tell_client (GstMjpegHttpServer * server,
     g_type_class_unref (statuses);
   }
   data = gst_mjpeg_http_report_to_json_text (who);
-  gst_mjpeg_http_events_send (server->events, joined ? "join" : "leave", data);
+  gst_mjpeg_http_events_notice (server->events, joined ? "join" : "leave",
+      data);
   gst_mjpeg_http_events_changed (server->events);
   g_free (data);
   gst_structure_free (who);
@@ -272,6 +286,8 @@ gst_mjpeg_http_server_sweep (gpointer user_data)
   gst_mjpeg_http_fanout_drop_stalled (server->fanout,
       server->limits.timeout_us);
   gst_mjpeg_http_answers_cut_stalled (server->answers,
+      server->limits.timeout_us);
+  gst_mjpeg_http_events_drop_stalled (server->events,
       server->limits.timeout_us);
   return G_SOURCE_CONTINUE;
 }
@@ -398,6 +414,7 @@ gst_mjpeg_http_server_wake_dispatch (GSource * source, GSourceFunc callback,
   if (frame) {
     gst_mjpeg_http_source_count (&server->source, frame,
         g_get_monotonic_time ());
+    server->waking = FALSE;
     gst_mjpeg_http_fanout_set_frame (server->fanout, frame);
     gst_mjpeg_http_snapshots_set_frame (server->snapshots, frame);
     gst_mjpeg_http_events_changed (server->events);
@@ -698,7 +715,7 @@ gst_mjpeg_http_server_handle_events (GstMjpegHttpServer * server,
 {
   SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
 
-  if (!head && !gst_mjpeg_http_events_may_add (server->events, &ticket->peer)) {
+  if (!head && !gst_mjpeg_http_events_make_room (server->events, &ticket->peer)) {
     soup_message_headers_replace (hdrs, "Retry-After", "5");
     answer_text (server, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
         "Too many event connections are open; try again later.\n");
@@ -718,29 +735,33 @@ gst_mjpeg_http_server_handle_events (GstMjpegHttpServer * server,
       G_CALLBACK (gst_mjpeg_http_server_wrote_events_headers), server);
 }
 
-/* /stats as JSON, /metrics for Prometheus: the report of the moment
- * (libsoup leaves the body out of an answer to HEAD). */
+/* /stats as JSON, /metrics for Prometheus: the report of the moment, or
+ * of at most STATS_TEXT_MAX_AGE_US ago (libsoup leaves the body out of an
+ * answer to HEAD). */
 static void
 gst_mjpeg_http_server_answer_stats (GstMjpegHttpServer * server,
     SoupServerMessage * msg, GstMjpegHttpRoute route)
 {
-  GstStructure *report = gst_mjpeg_http_server_report (server);
-  const gchar *type;
-  gchar *text;
+  guint i = route == GST_MJPEG_HTTP_ROUTE_STATS ? 0 : 1;
+  gint64 now = g_get_monotonic_time ();
 
-  if (route == GST_MJPEG_HTTP_ROUTE_STATS) {
-    text = gst_mjpeg_http_report_to_json_text (report);
-    type = "application/json";
-  } else {
-    text = gst_mjpeg_http_report_to_prometheus (report);
-    type = "text/plain; version=0.0.4; charset=utf-8";
+  if (!server->stats_text[i]
+      || now - server->stats_text_us[i] > STATS_TEXT_MAX_AGE_US) {
+    GstStructure *report = gst_mjpeg_http_server_report (server);
+
+    g_free (server->stats_text[i]);
+    server->stats_text[i] = i == 0 ?
+        gst_mjpeg_http_report_to_json_text (report) :
+        gst_mjpeg_http_report_to_prometheus (report);
+    server->stats_text_us[i] = now;
+    gst_structure_free (report);
   }
-  gst_structure_free (report);
 
   set_common_headers (server, msg);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, text,
-      strlen (text));
+  soup_server_message_set_response (msg, i == 0 ? "application/json" :
+      "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY,
+      server->stats_text[i], strlen (server->stats_text[i]));
 }
 
 static void
@@ -770,8 +791,10 @@ gst_mjpeg_http_server_handle (SoupServer * soup, SoupServerMessage * msg,
       break;
     case GST_MJPEG_HTTP_ROUTE_SNAPSHOT:
     {
-      /* what an idle sink has is as old as its pause */
-      gboolean fresh = gst_mjpeg_http_idle_is_idle (server->idle);
+      /* what an idle sink has is as old as its pause, also while it
+       * wakes up */
+      gboolean fresh = gst_mjpeg_http_idle_is_idle (server->idle)
+          || server->waking;
 
       if (!head)
         gst_mjpeg_http_server_activity (server, msg, ticket->request.path);
@@ -913,6 +936,8 @@ gst_mjpeg_http_server_teardown (GstMjpegHttpServer * server)
   gst_mjpeg_http_idle_set_timeout (server->idle, 0);
   g_clear_pointer (&server->snapshots, gst_mjpeg_http_snapshots_free);
   g_clear_pointer (&server->events, gst_mjpeg_http_events_free);
+  g_clear_pointer (&server->stats_text[0], g_free);
+  g_clear_pointer (&server->stats_text[1], g_free);
 
   if (server->gate)
     gst_mjpeg_http_gate_close (server->gate);

@@ -344,7 +344,7 @@ GST_START_TEST (test_bad_fps_refused)
     body = test_client_read_until (c, "\n");
     fail_unless (body != NULL);
     fail_unless_equals_string (body, "fps must be a number of frames per "
-        "second above 0 and at most 1000, such as fps=5 or fps=0.5.\n");
+        "second from 0.01 to 1000, such as fps=5 or fps=0.5.\n");
     g_free (body);
     test_client_free (c);
     g_free (from);

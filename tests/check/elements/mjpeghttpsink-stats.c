@@ -424,7 +424,7 @@ GST_END_TEST;
 GST_START_TEST (test_events_bounded)
 {
   GstHarness *h = start_sink ("request-rate=0");
-  TestClient *c[64];
+  TestClient *c[64], *newcomer;
   guint i;
 
   for (i = 0; i < 64; i++) {
@@ -435,21 +435,62 @@ GST_START_TEST (test_events_bounded)
     fail_unless_equals_int (c[i]->status, 200);
     g_free (from);
   }
-  /* a ninth from one address, and a 65th in all */
+  /* a ninth from one address */
   fail_unless_equals_int (test_client_status (sink_port (h), "/events",
           "127.0.0.1"), 503);
+  /* all 64 taken: a newcomer from another address gets the place of the
+   * oldest connection of an address that holds the most */
+  newcomer = test_client_get_from (sink_port (h), "/events", "127.0.0.100", 0);
+  test_client_read_head (newcomer);
+  fail_unless_equals_int (newcomer->status, 200);
+  while (test_client_fill (c[0]));
+  fail_unless (c[0]->eof);
+  /* but an address that holds nearly as many as the busiest is refused */
   fail_unless_equals_int (test_client_status (sink_port (h), "/events",
-          "127.0.0.100"), 503);
-  test_client_free (c[0]);
-  /* its place is free once the server has seen it go */
-  for (i = 0; i < 100; i++) {
-    if (test_client_status (sink_port (h), "/events", "127.0.0.100") == 200)
-      break;
-    g_usleep (20000);
-  }
-  fail_unless (i < 100);
-  for (i = 1; i < 64; i++)
+          "127.0.0.1"), 503);
+  for (i = 0; i < 64; i++)
     test_client_free (c[i]);
+  test_client_free (newcomer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Opening and closing streams fast does not make every events reader
+ * receive as much: join and leave are at most 20 a second. */
+GST_START_TEST (test_events_notices_bounded)
+{
+  GstHarness *h = start_sink ("request-rate=0 max-clients-per-address=0");
+  TestClient *ev, *a;
+  gchar *name, *data;
+  guint i, notices = 0;
+  gint64 start;
+
+  ev = test_client_get (sink_port (h), "/events", 0);
+  test_client_read_head (ev);
+  fail_unless_equals_int (ev->status, 200);
+  start = g_get_monotonic_time ();
+  for (i = 0; i < 50; i++) {
+    a = test_client_get (sink_port (h), "/stream", 0);
+    test_client_open_stream (a);
+    test_client_free (a);
+  }
+  fail_unless (g_get_monotonic_time () - start < G_USEC_PER_SEC,
+      "the streams took longer than a second");
+  g_usleep (500000);
+  while (g_socket_condition_check (ev->socket, G_IO_IN)
+      && test_client_fill (ev));
+  while (g_strstr_len ((const gchar *) ev->buf->data, ev->buf->len, "\n\n")
+      && next_event (ev, &name, &data)) {
+    if (g_str_equal (name, "join") || g_str_equal (name, "leave"))
+      notices++;
+    g_free (name);
+    g_free (data);
+  }
+  /* the 100 joins and leaves fell in at most two seconds */
+  fail_unless (notices >= 20 && notices <= 40, "%u join and leave events",
+      notices);
+  test_client_free (ev);
   gst_harness_teardown (h);
 }
 
@@ -643,6 +684,43 @@ GST_START_TEST (test_stale_snapshot_has_age)
 
 GST_END_TEST;
 
+/* A snapshot that comes while an idle sink wakes for another is fresh
+ * too: both get the first new frame. */
+GST_START_TEST (test_snapshots_while_waking)
+{
+  App app;
+  GstElement *src;
+  GstBuffer *frame = make_frame (6, 800);
+  TestClient *waker, *later;
+  GstFlowReturn ret;
+
+  app_start (&app, "idle-timeout=1 snapshot-timeout=3000 request-rate=0");
+  src = app_source (&app);
+  g_signal_emit_by_name (src, "push-buffer", frame, &ret);
+  fail_unless_equals_int (ret, GST_FLOW_OK);
+  fail_unless (wait_for_message (app.bus, "mjpeghttpsink-idle", 5));
+
+  waker = test_client_get (app.port, "/snapshot", 0);
+  fail_unless (wait_for_message (app.bus, "mjpeghttpsink-wake", 5));
+  later = test_client_get (app.port, "/snapshot", 0);
+  g_usleep (300000);
+  g_signal_emit_by_name (src, "push-buffer", frame, &ret);
+  fail_unless_equals_int (ret, GST_FLOW_OK);
+
+  test_client_read_head (waker);
+  test_client_read_head (later);
+  fail_unless_equals_int (header_number (waker->head, "X-Frame-Number: "), 2);
+  fail_unless_equals_int (header_number (later->head, "X-Frame-Number: "), 2);
+
+  test_client_free (waker);
+  test_client_free (later);
+  gst_object_unref (src);
+  gst_buffer_unref (frame);
+  app_stop (&app);
+}
+
+GST_END_TEST;
+
 static Suite *
 mjpeghttpsink_stats_suite (void)
 {
@@ -656,10 +734,12 @@ mjpeghttpsink_stats_suite (void)
   tcase_add_test (tc, test_serve_stats_off);
   tcase_add_test (tc, test_events_follow_clients);
   tcase_add_test (tc, test_events_bounded);
+  tcase_add_test (tc, test_events_notices_bounded);
   tcase_add_test (tc, test_get_stats_from_handler);
   tcase_add_test (tc, test_get_stats_not_serving);
   tcase_add_test (tc, test_fresh_snapshot_after_idle);
   tcase_add_test (tc, test_stale_snapshot_has_age);
+  tcase_add_test (tc, test_snapshots_while_waking);
   return s;
 }
 

@@ -399,7 +399,7 @@ GST_START_TEST (test_stream_slots)
 
 GST_END_TEST;
 
-/* ?fps=N: digits with at most one point, in (0, 1000]; anything else is a
+/* ?fps=N: digits with at most one point, in [0.01, 1000]; anything else is a
  * 400 that says what would do. The last one given wins, as for the other
  * options. */
 GST_START_TEST (test_fps_option)
@@ -411,13 +411,14 @@ GST_START_TEST (test_fps_option)
   } good[] = {
     {"", 0}, {"?t=1", 0}, {"?fps=2", 2}, {"?fps=0.5", 0.5}, {"?fps=.25", 0.25},
     {"?fps=30.", 30}, {"?fps=1000", 1000}, {"?fps=0001", 1},
-    {"?t=1&fps=12.5&advance_headers=1", 12.5}, {"?fps=5&fps=3", 3},
-    {"?FPS=7", 7},
+    {"?fps=0.01", 0.01}, {"?t=1&fps=12.5&advance_headers=1", 12.5},
+    {"?fps=5&fps=3", 3}, {"?FPS=7", 7},
   };
   static const gchar *bad[] = {
     "0", "0.0", "000", "-1", "+5", " 5", "abc", "nan", "NaN", "inf",
     "infinity", "1001", "1000.001", "1e3", "1E2", "", "0x10", "5fps", "1.2.3",
-    ".", "%35", "5,5", "99999999999999999999999999999999999",
+    ".", "%35", "5,5", "99999999999999999999999999999999999", "0.0099",
+    "0.00000000000000000000000000001",
   };
   GstMjpegHttpRequest req;
   gchar *head;
@@ -443,7 +444,7 @@ GST_START_TEST (test_fps_option)
     fail_unless_equals_int (gst_mjpeg_http_parse_result_status (res), 400);
     if (bad[i][0] != ' ')
       fail_unless_equals_string (req.error, "fps must be a number of frames "
-          "per second above 0 and at most 1000, such as fps=5 or fps=0.5.");
+          "per second from 0.01 to 1000, such as fps=5 or fps=0.5.");
     g_free (head);
   }
 }
