@@ -647,6 +647,24 @@ app_source (App * app)
   return src;
 }
 
+/* An appsrc pipeline that has had @frame and gone idle (idle-timeout=1);
+ * returns the appsrc. */
+static GstElement *
+start_idled (App * app, const gchar * props, GstBuffer * frame)
+{
+  gchar *all = g_strdup_printf ("idle-timeout=1 %s", props);
+  GstElement *src;
+  GstFlowReturn ret;
+
+  app_start (app, all);
+  g_free (all);
+  src = app_source (app);
+  g_signal_emit_by_name (src, "push-buffer", frame, &ret);
+  fail_unless_equals_int (ret, GST_FLOW_OK);
+  fail_unless (wait_for_message (app->bus, "mjpeghttpsink-idle", 5));
+  return src;
+}
+
 /* With a source that gives nothing after a wake, the snapshot comes back
  * within snapshot-timeout with the cached frame and its age. */
 GST_START_TEST (test_stale_snapshot_has_age)
@@ -655,15 +673,10 @@ GST_START_TEST (test_stale_snapshot_has_age)
   GstElement *src;
   GstBuffer *frame = make_frame (5, 800);
   gchar *body, *head;
-  GstFlowReturn ret;
   gint64 start;
   guint status;
 
-  app_start (&app, "idle-timeout=1 snapshot-timeout=500");
-  src = app_source (&app);
-  g_signal_emit_by_name (src, "push-buffer", frame, &ret);
-  fail_unless_equals_int (ret, GST_FLOW_OK);
-  fail_unless (wait_for_message (app.bus, "mjpeghttpsink-idle", 5));
+  src = start_idled (&app, "snapshot-timeout=500", frame);
   g_usleep (1100000);
 
   start = g_get_monotonic_time ();
@@ -694,11 +707,7 @@ GST_START_TEST (test_snapshots_while_waking)
   TestClient *waker, *later;
   GstFlowReturn ret;
 
-  app_start (&app, "idle-timeout=1 snapshot-timeout=3000 request-rate=0");
-  src = app_source (&app);
-  g_signal_emit_by_name (src, "push-buffer", frame, &ret);
-  fail_unless_equals_int (ret, GST_FLOW_OK);
-  fail_unless (wait_for_message (app.bus, "mjpeghttpsink-idle", 5));
+  src = start_idled (&app, "snapshot-timeout=3000 request-rate=0", frame);
 
   waker = test_client_get (app.port, "/snapshot", 0);
   fail_unless (wait_for_message (app.bus, "mjpeghttpsink-wake", 5));
