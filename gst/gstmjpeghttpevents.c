@@ -374,24 +374,31 @@ gst_mjpeg_http_events_changed (GstMjpegHttpEvents * events)
   g_source_attach (events->status_source, events->context);
 }
 
-/* A join or leave event to every connection at once, unless there were
- * NOTICES_PER_S this second: @data is one line. */
-void
-gst_mjpeg_http_events_notice (GstMjpegHttpEvents * events, const gchar * name,
-    const gchar * data)
+/* Whether a join or leave event may go out now: someone reads, and there
+ * were fewer than NOTICES_PER_S this second. TRUE counts one, which the
+ * caller sends with gst_mjpeg_http_events_send(); so nothing is made for
+ * an event that would not go. */
+gboolean
+gst_mjpeg_http_events_take_notice (GstMjpegHttpEvents * events)
 {
   gint64 now = g_get_monotonic_time ();
-  gchar *text;
 
   if (!events->conns)
-    return;
+    return FALSE;
   if (now - events->notices_since_us >= G_USEC_PER_SEC) {
     events->notices_since_us = now;
     events->notices = 0;
   }
-  if (++events->notices > NOTICES_PER_S)
-    return;
-  text = format_event (name, data);
+  return ++events->notices <= NOTICES_PER_S;
+}
+
+/* An event to every connection at once: @data is one line. */
+void
+gst_mjpeg_http_events_send (GstMjpegHttpEvents * events, const gchar * name,
+    const gchar * data)
+{
+  gchar *text = format_event (name, data);
+
   broadcast (events, text);
   g_free (text);
 }

@@ -44,7 +44,9 @@ void                 gst_mjpeg_http_events_add     (GstMjpegHttpEvents * events,
 
 void                 gst_mjpeg_http_events_changed (GstMjpegHttpEvents * events);
 
-void                 gst_mjpeg_http_events_notice  (GstMjpegHttpEvents * events,
+gboolean             gst_mjpeg_http_events_take_notice (GstMjpegHttpEvents * events);
+
+void                 gst_mjpeg_http_events_send    (GstMjpegHttpEvents * events,
                                                     const gchar * name,
                                                     const gchar * data);
 

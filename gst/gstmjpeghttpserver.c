@@ -208,28 +208,32 @@ gst_mjpeg_http_server_tell_client (GstMjpegHttpServer * server,
   /* the teardown's removals go to connections that are closing too */
   if (!server->events)
     return;
-  figures = gst_mjpeg_http_client_get_stats (client, g_get_monotonic_time (),
-      g_get_real_time ());
-  who = gst_structure_new ("client",
-      "address", G_TYPE_STRING, gst_structure_get_string (figures, "address"),
-      "path", G_TYPE_STRING, gst_structure_get_string (figures, "path"), NULL);
-  gst_structure_set_value (who, "port", gst_structure_get_value (figures,
-          "port"));
-  if (!joined) {
-    GEnumClass *statuses =
-        g_type_class_ref (GST_TYPE_MJPEG_HTTP_SINK_CLIENT_STATUS);
+  /* before the status that counts the client, as the viewer page expects */
+  if (gst_mjpeg_http_events_take_notice (server->events)) {
+    figures = gst_mjpeg_http_client_get_stats (client,
+        g_get_monotonic_time (), g_get_real_time ());
+    who = gst_structure_new ("client",
+        "address", G_TYPE_STRING, gst_structure_get_string (figures,
+            "address"), "path", G_TYPE_STRING,
+        gst_structure_get_string (figures, "path"), NULL);
+    gst_structure_set_value (who, "port", gst_structure_get_value (figures,
+            "port"));
+    if (!joined) {
+      GEnumClass *statuses =
+          g_type_class_ref (GST_TYPE_MJPEG_HTTP_SINK_CLIENT_STATUS);
 
-    gst_structure_set (who, "reason", G_TYPE_STRING,
-        g_enum_get_value (statuses, status)->value_nick, NULL);
-    g_type_class_unref (statuses);
+      gst_structure_set (who, "reason", G_TYPE_STRING,
+          g_enum_get_value (statuses, status)->value_nick, NULL);
+      g_type_class_unref (statuses);
+    }
+    data = gst_mjpeg_http_report_to_json_text (who);
+    gst_mjpeg_http_events_send (server->events, joined ? "join" : "leave",
+        data);
+    g_free (data);
+    gst_structure_free (who);
+    gst_structure_free (figures);
   }
-  data = gst_mjpeg_http_report_to_json_text (who);
-  gst_mjpeg_http_events_notice (server->events, joined ? "join" : "leave",
-      data);
   gst_mjpeg_http_events_changed (server->events);
-  g_free (data);
-  gst_structure_free (who);
-  gst_structure_free (figures);
 }
 
 static void
@@ -366,14 +370,12 @@ gst_mjpeg_http_server_report (GstMjpegHttpServer * server)
 {
   GstMjpegHttpSourceFigures source;
   GPtrArray *clients = NULL;
-  GstStructure *report;
 
   /* during the teardown the fan-out may be gone */
   if (server->fanout)
     clients = gst_mjpeg_http_fanout_get_client_stats (server->fanout);
   gst_mjpeg_http_server_source_figures (server, &source);
-  report = gst_mjpeg_http_report_new (server->stats, clients, &source);
-  return report;
+  return gst_mjpeg_http_report_new (server->stats, clients, &source);
 }
 
 static gboolean
