@@ -13,6 +13,7 @@
  * thread, unmaps the buffer. */
 
 #include "gstmjpeghttpframe.h"
+#include "gstmjpeghttpframeid.h"
 
 /* The picture's size from the first start-of-frame segment: walks the
  * segment headers only (a few per JPEG), never the entropy-coded data. */
@@ -53,7 +54,8 @@ jpeg_size (const guint8 * data, gsize size, guint * width, guint * height)
  * cannot be mapped for reading. A buffer of several memories is merged by
  * the map: that one copy is made here, once for all clients. */
 GstMjpegHttpFrame *
-gst_mjpeg_http_frame_new (GstBuffer * buffer, guint64 number, gint64 real_time)
+gst_mjpeg_http_frame_new (GstBuffer * buffer, guint64 number,
+    gint64 received_time)
 {
   GstMjpegHttpFrame *frame;
 
@@ -66,10 +68,15 @@ gst_mjpeg_http_frame_new (GstBuffer * buffer, guint64 number, gint64 real_time)
   frame->data = frame->map.data;
   frame->size = frame->map.size;
   frame->number = number;
-  frame->real_time = real_time;
+  if (!gst_mjpeg_http_frame_id_get (buffer, &frame->source_number,
+          &frame->real_time)) {
+    frame->source_number = number;
+    frame->real_time = received_time;
+  }
   jpeg_size (frame->data, frame->size, &frame->width, &frame->height);
   frame->header_len = gst_mjpeg_http_multipart_part_header (frame->header,
-      sizeof (frame->header), frame->size, real_time, number);
+      sizeof (frame->header), frame->size, frame->real_time,
+      frame->source_number);
   g_assert (frame->header_len > 0);
 
   return frame;

@@ -23,7 +23,13 @@ typedef struct
 {
   const guint8 *data;
   gsize size;
+  /* the sink's own count, consecutive while the server runs: clients
+   * compare it to skip what they already have */
   guint64 number;
+  /* what the part header says: the source's number and the capture time
+   * when the buffer carries them (gstmjpeghttpframeid.h), else @number
+   * and the time the sink got the frame */
+  guint64 source_number;
   gint64 real_time;
   /* from the JPEG's frame header; 0 when it has none */
   guint width;
@@ -39,7 +45,7 @@ typedef struct
 
 GstMjpegHttpFrame * gst_mjpeg_http_frame_new   (GstBuffer * buffer,
                                                 guint64 number,
-                                                gint64 real_time);
+                                                gint64 received_time);
 
 GstMjpegHttpFrame * gst_mjpeg_http_frame_ref   (GstMjpegHttpFrame * frame);
 

@@ -11,16 +11,25 @@
 #include "config.h"
 #endif
 
+#include "gstmjpeghttpframeid.h"
 #include "gstmjpeghttpsink.h"
+#include "gstmjpeghttpsrc.h"
+#include "gstmjpeghttpstamp.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (mjpeghttpsink, plugin);
+  gboolean ret = FALSE;
+
+  gst_mjpeg_http_frame_id_register ();
+  ret |= GST_ELEMENT_REGISTER (mjpeghttpsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (mjpeghttpsrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (mjpeghttpstamp, plugin);
+  return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR,
     GST_VERSION_MINOR,
     mjpeghttp,
-    "Serves a JPEG stream as MJPEG over HTTP",
+    "Serves a JPEG stream as MJPEG over HTTP, relays one, and stamps frames",
     plugin_init, VERSION, "LGPL", PACKAGE_NAME, PACKAGE_ORIGIN)

@@ -86,7 +86,8 @@ answer (GstMjpegHttpSnapshots * snapshots, SoupServerMessage * msg)
       frame->real_time / G_USEC_PER_SEC,
       (gint) (frame->real_time % G_USEC_PER_SEC));
   soup_message_headers_replace (hdrs, "X-Timestamp", value);
-  g_snprintf (value, sizeof (value), "%" G_GUINT64_FORMAT, frame->number);
+  g_snprintf (value, sizeof (value), "%" G_GUINT64_FORMAT,
+      frame->source_number);
   soup_message_headers_replace (hdrs, "X-Frame-Number", value);
   /* whole seconds since the frame reached the sink (RFC 9111 5.1) */
   age_us = MAX (g_get_real_time () - frame->real_time, 0);

@@ -33,11 +33,14 @@ if [ "$with_tests" = yes ]; then
   # certificates, certutil (libnss3-tools) makes Chromium trust them; curl,
   # ffmpeg and nginx-light are clients and a proxy to test with; GnuTLS
   # lets the benchmark's load client speak https; prometheus (with
-  # promtool) checks and scrapes /metrics.
+  # promtool) checks and scrapes /metrics. pipelines/detect.sh's tests:
+  # OpenCV's GStreamer plugin (facedetect) and face models, and a photograph
+  # with a face (astronaut.png in python3-imageio).
   packages+=(python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
     chromium chromium-driver python3-selenium indent wrk valgrind clang
     libclang-rt-14-dev jq apache2-utils whois openssl libnss3-tools ffmpeg
-    nginx-light libgnutls28-dev prometheus)
+    nginx-light libgnutls28-dev prometheus gstreamer1.0-opencv opencv-data
+    python3-imageio)
 fi
 
 # Stops with one sentence: what is wrong and what to do.
@@ -104,6 +107,12 @@ check_requirements() {
   done
   pkg-config --exists gnutls ||
     fail "GnuTLS headers are missing for the benchmark's https client; apt-get install libgnutls28-dev."
+  gst-inspect-1.0 --exists facedetect ||
+    fail "GStreamer has no facedetect element for pipelines/detect.sh's tests; apt-get install gstreamer1.0-opencv opencv-data."
+  [ -e /usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml ] ||
+    fail "OpenCV's face model is missing for pipelines/detect.sh's tests; apt-get install opencv-data."
+  [ -e /usr/lib/python3/dist-packages/imageio/resources/images/astronaut.png ] ||
+    fail "the photograph pipelines/detect.sh's tests detect a face in is missing; apt-get install python3-imageio."
 }
 
 if [ "$check_only" = yes ]; then

@@ -1,5 +1,5 @@
 #!/bin/sh
-# gst-inspect-1.0 must find the element in the build tree and document every
+# gst-inspect-1.0 must find the elements in the build tree and document every
 # property and signal with a blurb.
 set -eu
 inspect=${1:-gst-inspect-1.0}
@@ -15,4 +15,16 @@ for word in address port current-port max-clients num-clients listen-backlog \
     status=1
   fi
 done
+src=$("$inspect" mjpeghttpsrc)
+for word in location user-id user-pw tls-ca-file timeout retry-delay \
+    retry-delay-max max-frame-size "image/jpeg" "Source/Network"; do
+  if ! printf '%s\n' "$src" | grep -q -- "$word"; then
+    echo "gst-inspect-1.0 mjpeghttpsrc does not mention $word"
+    status=1
+  fi
+done
+if ! "$inspect" mjpeghttpstamp | grep -q "Filter/Metadata"; then
+  echo "gst-inspect-1.0 mjpeghttpstamp does not describe the element"
+  status=1
+fi
 exit $status
