@@ -54,8 +54,14 @@ struct _GstMjpegHttpReader
   /* unread bytes are data[start..len) */
   GByteArray *buf;
   gsize start;
-  /* "--" and the boundary */
+  /* "--" and the boundary; and the boundary alone when it begins with
+   * "--" itself, as some cameras write it */
   gchar *delimiter;
+  gchar *alt_delimiter;
+  /* microseconds a part may take from its delimiter to its last byte (0:
+   * no bound), and when the current one must be in */
+  gint64 part_time;
+  gint64 deadline;
 };
 
 /* TLS handshakes check the origin's certificate against @database. */
@@ -67,6 +73,19 @@ on_client_event (GSocketClient * client, GSocketClientEvent event,
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING &&
       G_IS_TLS_CLIENT_CONNECTION (connection))
     g_tls_connection_set_database (G_TLS_CONNECTION (connection), database);
+}
+
+/* The socket's timeout bounds each read; this bounds a whole part, which
+ * an origin could otherwise drip a byte at a time. */
+static gboolean
+check_deadline (GstMjpegHttpReader * reader, GError ** error)
+{
+  if (reader->deadline == 0 || g_get_monotonic_time () <= reader->deadline)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "the origin took "
+      "more than %" G_GINT64_FORMAT " s to send a frame",
+      reader->part_time / G_USEC_PER_SEC);
+  return FALSE;
 }
 
 /* Reads more into the buffer; 0 at the end of the connection. */
@@ -88,6 +107,8 @@ fill (GstMjpegHttpReader * reader, GCancellable * cancellable, GError ** error)
   n = g_input_stream_read (reader->input, reader->buf->data + old_len,
       READ_SIZE, cancellable, error);
   g_byte_array_set_size (reader->buf, old_len + MAX (n, 0));
+  if (n > 0 && !check_deadline (reader, error))
+    return -1;
   return n;
 }
 
@@ -130,9 +151,14 @@ read_head (GstMjpegHttpReader * reader, GCancellable * cancellable,
       reader->start += 1;
       return g_strdup ("");
     }
-    end = g_strstr_len (data, MIN (avail, HEAD_MAX), "\r\n\r\n");
-    if (!end)
-      end = g_strstr_len (data, MIN (avail, HEAD_MAX), "\n\n");
+    {
+      const gchar *crlf = g_strstr_len (data, MIN (avail, HEAD_MAX),
+          "\r\n\r\n");
+      const gchar *lf = g_strstr_len (data, MIN (avail, HEAD_MAX), "\n\n");
+
+      /* the first blank line, whichever way its lines end */
+      end = crlf && (!lf || crlf < lf) ? crlf : lf;
+    }
     if (end) {
       len = end - data + (end[0] == '\r' ? 4 : 2);
       reader->start += len;
@@ -151,7 +177,8 @@ read_head (GstMjpegHttpReader * reader, GCancellable * cancellable,
 }
 
 /* The value of header @name in @head (lines after the first), stripped;
- * NULL when absent. */
+ * NULL when absent, and when it is there twice with different values: a
+ * part with two lengths is then read up to its delimiter. */
 static gchar *
 header_value (const gchar * head, const gchar * name)
 {
@@ -160,18 +187,42 @@ header_value (const gchar * head, const gchar * name)
   gchar *value = NULL;
   guint i;
 
-  for (i = 1; lines[i] && !value; i++) {
-    if (g_ascii_strncasecmp (lines[i], name, name_len) == 0 &&
-        lines[i][name_len] == ':')
-      value = g_strstrip (g_strdup (lines[i] + name_len + 1));
+  for (i = 1; lines[i]; i++) {
+    gchar *v;
+
+    if (g_ascii_strncasecmp (lines[i], name, name_len) != 0 ||
+        lines[i][name_len] != ':')
+      continue;
+    v = g_strstrip (g_strdup (lines[i] + name_len + 1));
+    if (value && strcmp (value, v) != 0) {
+      g_free (v);
+      g_clear_pointer (&value, g_free);
+      break;
+    }
+    g_free (value);
+    value = v;
   }
   g_strfreev (lines);
   return value;
 }
 
+/* Text from the origin as it may go into a message: printable ASCII, at
+ * most 200 bytes. */
+static gchar *
+printable (const gchar * text)
+{
+  gchar *copy = g_strndup (text ? text : "none", 200);
+  gchar *p;
+
+  for (p = copy; *p; p++)
+    if (*p < 0x20 || *p > 0x7e)
+      *p = '?';
+  return copy;
+}
+
 /* "--" and the boundary parameter of a multipart Content-Type, or NULL. */
 static gchar *
-multipart_delimiter (const gchar * type)
+multipart_delimiter (const gchar * type, gchar ** alt)
 {
   const gchar *p;
   gchar *boundary, *delimiter;
@@ -196,6 +247,8 @@ multipart_delimiter (const gchar * type)
       return NULL;
     boundary = g_strndup (p, len);
     delimiter = g_strconcat ("--", boundary, NULL);
+    if (alt && g_str_has_prefix (boundary, "--"))
+      *alt = g_strdup (boundary);
     g_free (boundary);
     return delimiter;
   }
@@ -223,14 +276,20 @@ check_status (const gchar * head, GError ** error)
   if (status >= 200 && status < 300)
     return TRUE;
 
-  reason = g_strstrip (g_strndup (head + 12, line_end - head - 12));
-  if (status >= 300 && status < 400) {
-    gchar *target = header_value (head, "Location");
+  {
+    gchar *raw = g_strstrip (g_strndup (head + 12, line_end - head - 12));
 
+    reason = printable (raw);
+    g_free (raw);
+  }
+  if (status >= 300 && status < 400) {
+    gchar *raw = header_value (head, "Location");
+    gchar *target = printable (raw);
+
+    g_free (raw);
     g_set_error (error, GST_MJPEG_HTTP_READER_ERROR,
         GST_MJPEG_HTTP_READER_ERROR_REFUSED, "the origin answered %u %s, "
-        "pointing to %s: set location to that", status, reason,
-        target ? target : "nowhere");
+        "pointing to %s: set location to that", status, reason, target);
     g_free (target);
   } else if (status == 401 || status == 403)
     g_set_error (error, GST_MJPEG_HTTP_READER_ERROR,
@@ -256,24 +315,30 @@ send_request (GstMjpegHttpReader * reader, GUri * uri,
 {
   GOutputStream *output =
       g_io_stream_get_output_stream (G_IO_STREAM (reader->connection));
-  GString *request = g_string_new (NULL);
+  /* sized so that it never grows: a grown string would leave a copy of
+   * the credentials in freed memory */
+  GString *request = g_string_sized_new (8192);
   const gchar *path = g_uri_get_path (uri);
+  const gchar *host = g_uri_get_host (uri);
+  gboolean ipv6 = strchr (host, ':') != NULL;
   gboolean ok;
 
   g_string_append_printf (request, "GET %s%s%s HTTP/1.0\r\n",
       *path ? path : "/", g_uri_get_query (uri) ? "?" : "",
       g_uri_get_query (uri) ? g_uri_get_query (uri) : "");
+  g_string_append_printf (request, "Host: %s%s%s", ipv6 ? "[" : "", host,
+      ipv6 ? "]" : "");
   if (g_uri_get_port (uri) > 0)
-    g_string_append_printf (request, "Host: %s:%d\r\n", g_uri_get_host (uri),
-        g_uri_get_port (uri));
-  else
-    g_string_append_printf (request, "Host: %s\r\n", g_uri_get_host (uri));
+    g_string_append_printf (request, ":%d", g_uri_get_port (uri));
+  g_string_append (request, "\r\n");
   g_string_append (request, "User-Agent: mjpeghttpsrc/" VERSION "\r\n");
   if (config->user && config->password) {
     gchar *pair = g_strconcat (config->user, ":", config->password, NULL);
     gchar *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
 
-    g_string_append_printf (request, "Authorization: Basic %s\r\n", encoded);
+    g_string_append (request, "Authorization: Basic ");
+    g_string_append (request, encoded);
+    g_string_append (request, "\r\n");
     explicit_bzero (pair, strlen (pair));
     explicit_bzero (encoded, strlen (encoded));
     g_free (pair);
@@ -299,7 +364,7 @@ read_response (GstMjpegHttpReader * reader, GCancellable * cancellable,
   if (!head || !check_status (head, error))
     goto failed;
   type = header_value (head, "Content-Type");
-  reader->delimiter = multipart_delimiter (type);
+  reader->delimiter = multipart_delimiter (type, &reader->alt_delimiter);
   if (!reader->delimiter)
     goto not_a_stream;
   g_free (type);
@@ -309,11 +374,13 @@ read_response (GstMjpegHttpReader * reader, GCancellable * cancellable,
   /* ERRORS */
 not_a_stream:
   {
+    gchar *shown = printable (type);
+
     g_set_error (error, GST_MJPEG_HTTP_READER_ERROR,
         GST_MJPEG_HTTP_READER_ERROR_NOT_A_STREAM, "the origin's answer is "
         "not a stream of JPEGs (Content-Type %s): set location to a stream "
-        "path, such as /stream, not the viewer page or a snapshot",
-        type ? type : "none");
+        "path, such as /stream, not the viewer page or a snapshot", shown);
+    g_free (shown);
     goto failed;
   }
 failed:
@@ -357,10 +424,11 @@ gst_mjpeg_http_reader_open (const GstMjpegHttpReaderConfig * config,
   if (tls && config->database)
     g_signal_connect (client, "event", G_CALLBACK (on_client_event),
         config->database);
+  reader->part_time = (gint64) config->timeout * G_USEC_PER_SEC;
   reader->connection = g_socket_client_connect_to_uri (client, config->uri,
       tls ? 443 : 80, cancellable, error);
   if (!reader->connection)
-    goto failed;
+    goto connect_failed;
   reader->input = g_io_stream_get_input_stream (G_IO_STREAM
       (reader->connection));
 
@@ -373,6 +441,21 @@ gst_mjpeg_http_reader_open (const GstMjpegHttpReaderConfig * config,
   return reader;
 
   /* ERRORS */
+connect_failed:
+  {
+    /* another try would meet the same certificate */
+    if (error && g_error_matches (*error, G_TLS_ERROR,
+            G_TLS_ERROR_BAD_CERTIFICATE)) {
+      GError *refused = g_error_new (GST_MJPEG_HTTP_READER_ERROR,
+          GST_MJPEG_HTTP_READER_ERROR_REFUSED, "the origin's certificate is "
+          "not trusted (%s): set tls-ca-file to the authority that signed it",
+          (*error)->message);
+
+      g_clear_error (error);
+      g_propagate_error (error, refused);
+    }
+    goto failed;
+  }
 failed:
   {
     if (uri)
@@ -400,44 +483,79 @@ gst_mjpeg_http_reader_new_for_input (GInputStream * input,
   return reader;
 }
 
+/* Seconds as our sinks write them, digits with up to 6 decimals, in
+ * microseconds; -1 for anything else (signs, hex, exponents, junk). */
+static gint64
+parse_time (const gchar * text)
+{
+  gint64 us = 0, scale = G_USEC_PER_SEC;
+  const gchar *p = text;
+  guint digits = 0;
+
+  for (; g_ascii_isdigit (*p); p++) {
+    /* up to the year 2255: the nanoseconds of the meta fit in 64 bits */
+    if (++digits > 10)
+      return -1;
+    us = us * 10 + (*p - '0');
+  }
+  if (digits == 0)
+    return -1;
+  us *= G_USEC_PER_SEC;
+  if (*p == '.') {
+    for (p++; g_ascii_isdigit (*p) && scale > 1; p++) {
+      scale /= 10;
+      us += (*p - '0') * scale;
+    }
+  }
+  if (*p != '\0' || us > 9 * G_GINT64_CONSTANT (1000000000000000))
+    return -1;
+  return us;
+}
+
 /* The origin's X-Frame-Number and X-Timestamp, when both are there and
- * make sense. */
+ * are what our sinks write. */
 static void
 read_identity (const gchar * head, GstBuffer * buffer)
 {
   gchar *number_text = header_value (head, "X-Frame-Number");
   gchar *time_text = header_value (head, "X-Timestamp");
   guint64 number;
-  gdouble seconds;
-  gchar *end = NULL;
+  gint64 time_us;
 
-  if (!number_text || !time_text ||
-      !g_ascii_string_to_unsigned (number_text, 10, 0, G_MAXUINT64, &number,
-          NULL))
-    goto done;
-  seconds = g_ascii_strtod (time_text, &end);
-  /* up to the year 2255: the nanoseconds of the meta fit in 64 bits */
-  if (end == time_text || *end != '\0' || !(seconds >= 0 && seconds <= 9e9))
-    goto done;
-  gst_mjpeg_http_frame_id_set (buffer, number, (gint64) (seconds * 1e6 + 0.5));
-
-done:
+  if (number_text && time_text && g_ascii_isdigit (number_text[0]) &&
+      g_ascii_string_to_unsigned (number_text, 10, 0, G_MAXUINT64, &number,
+          NULL) && (time_us = parse_time (time_text)) >= 0)
+    gst_mjpeg_http_frame_id_set (buffer, number, time_us);
   g_free (number_text);
   g_free (time_text);
 }
 
+static gboolean
+is_delimiter (const gchar * delimiter, const guint8 * line, gsize len,
+    gboolean * closing)
+{
+  gsize dlen = delimiter ? strlen (delimiter) : 0;
+
+  if (!delimiter || len < dlen || memcmp (line, delimiter, dlen) != 0)
+    return FALSE;
+  *closing = len == dlen + 2 && memcmp (line + dlen, "--", 2) == 0;
+  return len == dlen || *closing;
+}
+
 /* Skips to the next delimiter line; FALSE with @error at the close
- * delimiter or when none comes within max_frame_size. */
+ * delimiter or when none comes within max_frame_size. Each byte is
+ * scanned once, however the origin cuts its lines. */
 static gboolean
 skip_to_part (GstMjpegHttpReader * reader, GCancellable * cancellable,
     GError ** error)
 {
-  gsize dlen = strlen (reader->delimiter), skipped = 0;
+  gsize skipped = 0, scanned = 0;
+  gboolean closing = FALSE;
 
   for (;;) {
     const guint8 *data = reader->buf->data + reader->start;
     gsize avail = reader->buf->len - reader->start;
-    const guint8 *nl = memchr (data, '\n', avail);
+    const guint8 *nl = memchr (data + scanned, '\n', avail - scanned);
 
     if (nl) {
       gsize line = nl - data;
@@ -448,17 +566,23 @@ skip_to_part (GstMjpegHttpReader * reader, GCancellable * cancellable,
         len--;
       reader->start += line + 1;
       skipped += line + 1;
-      if (len == dlen && memcmp (data, reader->delimiter, dlen) == 0)
-        return TRUE;
-      if (len == dlen + 2 && memcmp (data, reader->delimiter, dlen) == 0 &&
-          memcmp (data + dlen, "--", 2) == 0)
-        goto closed;
-    } else if (fill_or_end (reader, cancellable, error) <= 0) {
-      return FALSE;
+      scanned = 0;
+      if (is_delimiter (reader->delimiter, data, len, &closing) ||
+          is_delimiter (reader->alt_delimiter, data, len, &closing))
+        break;
+    } else {
+      scanned = avail;
+      if (skipped + avail > reader->max_frame_size)
+        goto too_large;
+      if (fill_or_end (reader, cancellable, error) <= 0)
+        return FALSE;
     }
     if (skipped > reader->max_frame_size)
       goto too_large;
   }
+  if (closing)
+    goto closed;
+  return TRUE;
 
 closed:
   g_set_error_literal (error, GST_MJPEG_HTTP_READER_ERROR,
@@ -471,47 +595,64 @@ too_large:
   return FALSE;
 }
 
-/* The body of a part without Content-Length: up to CRLF and the next
- * delimiter, which is left for skip_to_part(). */
+/* Where a line that is a delimiter starts in @data, or NULL. */
+static const guint8 *
+find_delimiter_line (const gchar * delimiter, const guint8 * data,
+    gsize from, gsize avail)
+{
+  gsize dlen, i;
+
+  if (!delimiter)
+    return NULL;
+  dlen = strlen (delimiter);
+  for (i = from; i + 1 + dlen <= avail; i++) {
+    if (data[i] == '\n' && memcmp (data + i + 1, delimiter, dlen) == 0)
+      return data + i + 1;
+  }
+  return NULL;
+}
+
+/* The body of a part without Content-Length: up to the line break before
+ * the next delimiter, which is left for skip_to_part(). */
 static GstBuffer *
 read_until_delimiter (GstMjpegHttpReader * reader, GCancellable * cancellable,
     GError ** error)
 {
-  gchar *needle = g_strconcat ("\r\n", reader->delimiter, NULL);
-  gsize nlen = strlen (needle), scanned = 0;
-  GstBuffer *buffer = NULL;
+  gsize scanned = 0;
 
   for (;;) {
     const guint8 *data = reader->buf->data + reader->start;
     gsize avail = reader->buf->len - reader->start;
-    const guint8 *hit = NULL;
-    gsize i;
+    const guint8 *hit = find_delimiter_line (reader->delimiter, data,
+        scanned, avail);
+    const guint8 *alt = find_delimiter_line (reader->alt_delimiter, data,
+        scanned, avail);
+    gsize dlen = MAX (strlen (reader->delimiter),
+        reader->alt_delimiter ? strlen (reader->alt_delimiter) : 0);
+    gsize end;
 
-    for (i = scanned; i + nlen <= avail; i++) {
-      if (data[i] == '\r' && memcmp (data + i, needle, nlen) == 0) {
-        hit = data + i;
-        break;
-      }
-    }
+    if (alt && (!hit || alt < hit))
+      hit = alt;
     if (hit) {
-      buffer = hit > data ? gst_buffer_new_memdup (data, hit - data) :
-          gst_buffer_new ();
-      reader->start += hit - data + 2;
-      break;
+      /* the body ends before the line break: LF or CRLF */
+      end = hit - 1 - data;
+      if (end > 0 && data[end - 1] == '\r')
+        end--;
+      reader->start += hit - data;
+      return end > 0 ? gst_buffer_new_memdup (data, end) : gst_buffer_new ();
     }
-    scanned = avail >= nlen ? avail - nlen + 1 : 0;
+    /* a delimiter may begin in the last bytes: scan them again */
+    scanned = avail > dlen + 1 ? avail - dlen - 1 : 0;
     if (avail > reader->max_frame_size) {
       g_set_error (error, GST_MJPEG_HTTP_READER_ERROR,
           GST_MJPEG_HTTP_READER_ERROR_TOO_LARGE, "a frame of the origin is "
           "larger than max-frame-size (%" G_GSIZE_FORMAT " bytes)",
           reader->max_frame_size);
-      break;
+      return NULL;
     }
     if (fill_or_end (reader, cancellable, error) <= 0)
-      break;
+      return NULL;
   }
-  g_free (needle);
-  return buffer;
 }
 
 static GstBuffer *
@@ -539,15 +680,19 @@ read_length (GstMjpegHttpReader * reader, gsize length,
   memcpy (map.data, reader->buf->data + reader->start, have);
   reader->start += have;
   /* the rest straight into the frame, not through the buffer */
-  if (have < length) {
-    ok = g_input_stream_read_all (reader->input, map.data + have,
-        length - have, &got, cancellable, error);
-    if (ok && got < length - have) {
+  while (ok && have + got < length) {
+    gssize n = g_input_stream_read (reader->input, map.data + have + got,
+        length - have - got, cancellable, error);
+
+    if (n < 0 || !check_deadline (reader, error)) {
+      ok = FALSE;
+    } else if (n == 0) {
       g_set_error_literal (error, GST_MJPEG_HTTP_READER_ERROR,
           GST_MJPEG_HTTP_READER_ERROR_ENDED,
           "the origin closed the connection within a frame");
       ok = FALSE;
     }
+    got += MAX (n, 0);
   }
   gst_buffer_unmap (buffer, &map);
   if (!ok)
@@ -555,8 +700,18 @@ read_length (GstMjpegHttpReader * reader, gsize length,
   return buffer;
 }
 
+static gboolean
+starts_as_jpeg (GstBuffer * buffer)
+{
+  guint8 soi[2];
+
+  return gst_buffer_extract (buffer, 0, soi, 2) == 2 && soi[0] == 0xff &&
+      soi[1] == 0xd8;
+}
+
 /* The next JPEG part, with the origin's identity when it gives one;
- * parts of another type and empty ones are skipped. */
+ * parts of another type, empty ones and ones that do not begin as a JPEG
+ * does are skipped. */
 GstBuffer *
 gst_mjpeg_http_reader_next (GstMjpegHttpReader * reader,
     GCancellable * cancellable, GError ** error)
@@ -569,6 +724,8 @@ gst_mjpeg_http_reader_next (GstMjpegHttpReader * reader,
 
     if (!skip_to_part (reader, cancellable, error))
       return NULL;
+    if (reader->part_time > 0)
+      reader->deadline = g_get_monotonic_time () + reader->part_time;
     /* the head of a part has no status line: a blank first line stands
      * in for it, so that header_value() reads every line of it */
     head = read_head (reader, cancellable, error);
@@ -582,7 +739,8 @@ gst_mjpeg_http_reader_next (GstMjpegHttpReader * reader,
     }
     type = header_value (head, "Content-Type");
     length_text = header_value (head, "Content-Length");
-    jpeg = type && g_ascii_strncasecmp (type, "image/jpeg", 10) == 0;
+    jpeg = type && g_ascii_strncasecmp (type, "image/jpeg", 10) == 0 &&
+        (type[10] == '\0' || type[10] == ';' || g_ascii_isspace (type[10]));
 
     if (length_text) {
       if (!g_ascii_string_to_unsigned (length_text, 10, 0, G_MAXSIZE, &length,
@@ -603,7 +761,8 @@ gst_mjpeg_http_reader_next (GstMjpegHttpReader * reader,
       g_free (head);
       return NULL;
     }
-    if (jpeg && gst_buffer_get_size (buffer) > 0) {
+    reader->deadline = 0;
+    if (jpeg && starts_as_jpeg (buffer)) {
       read_identity (head, buffer);
       g_free (head);
       return buffer;
@@ -628,5 +787,6 @@ gst_mjpeg_http_reader_free (GstMjpegHttpReader * reader)
     g_object_unref (reader->input);
   g_byte_array_unref (reader->buf);
   g_free (reader->delimiter);
+  g_free (reader->alt_delimiter);
   g_free (reader);
 }

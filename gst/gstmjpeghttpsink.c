@@ -83,7 +83,9 @@
  *    GST_OBJECT_LOCK.
  *  - change_state: the application's thread. It alone creates and frees
  *    @server (NULL->READY, READY->NULL), when no streaming can happen.
- *  - render and event: the streaming thread. @frame_number belongs to it.
+ *  - render, event and get_times: the streaming thread. @frame_number
+ *    belongs to it. query: any thread; it sets @live, which get_times
+ *    reads.
  *  - idle and wake: the server thread; the state changes they ask for run
  *    on GStreamer's thread pool (apply_state, under @state_lock).
  *  - the top-level bus's sync-message handler: the thread that posts the
@@ -234,6 +236,8 @@ struct _GstMjpegHttpSink
   /* atomic, outlives the server */
   GstMjpegHttpStats stats;
   guint64 frame_number;
+  /* atomic: the last latency query found the pipeline live */
+  gint live;
 
   /* The pipeline state the sink asks for, under GST_OBJECT_LOCK: @pipeline
    * goes from @expected to @target at the next apply_state(), unless
@@ -345,6 +349,10 @@ static GstStateChangeReturn gst_mjpeg_http_sink_change_state (GstElement *
     element, GstStateChange transition);
 static GstFlowReturn gst_mjpeg_http_sink_render (GstBaseSink * bsink,
     GstBuffer * buffer);
+static void gst_mjpeg_http_sink_get_times (GstBaseSink * bsink,
+    GstBuffer * buffer, GstClockTime * start, GstClockTime * end);
+static gboolean gst_mjpeg_http_sink_query (GstElement * element,
+    GstQuery * query);
 static gboolean gst_mjpeg_http_sink_event (GstBaseSink * bsink,
     GstEvent * event);
 
@@ -866,6 +874,9 @@ gst_mjpeg_http_sink_class_init (GstMjpegHttpSinkClass * klass)
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_change_state);
   basesink_class->render = GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_render);
+  basesink_class->get_times = GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_get_times);
+  element_class->query = GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_query);
+
   basesink_class->event = GST_DEBUG_FUNCPTR (gst_mjpeg_http_sink_event);
 }
 
@@ -1925,6 +1936,45 @@ gst_mjpeg_http_sink_get_stats (GstMjpegHttpSink * sink)
   if (!report)
     report = gst_mjpeg_http_report_new (&sink->stats, NULL, &none);
   return report;
+}
+
+/* A frame of a live source goes out as soon as it is here. Synced, it
+ * would wait for its running time plus the pipeline's latency: a live
+ * source reports a frame's duration, and the sink adds its processing
+ * deadline, so each frame waited 53 ms at 30 fps (measured from
+ * mjpeghttpstamp's capture time with bench/mjpeg-delay) for nothing, as
+ * there is no other sink to keep in step with. A non-live source (a
+ * folder, a file) is still paced by its timestamps. */
+static void
+gst_mjpeg_http_sink_get_times (GstBaseSink * bsink, GstBuffer * buffer,
+    GstClockTime * start, GstClockTime * end)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (bsink);
+
+  if (g_atomic_int_get (&sink->live)) {
+    *start = *end = GST_CLOCK_TIME_NONE;
+    return;
+  }
+  GST_BASE_SINK_CLASS (parent_class)->get_times (bsink, buffer, start, end);
+}
+
+/* The pipeline asks each sink element for its latency when it goes to
+ * PLAYING and when the latency changes: then is when upstream may have
+ * become live or stopped being so. */
+static gboolean
+gst_mjpeg_http_sink_query (GstElement * element, GstQuery * query)
+{
+  GstMjpegHttpSink *sink = GST_MJPEG_HTTP_SINK (element);
+  gboolean ret, syncing, upstream_live;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->query (element, query);
+  /* the answer's "live" only says that the sink syncs: ask again for
+   * upstream's */
+  if (ret && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY &&
+      gst_base_sink_query_latency (GST_BASE_SINK (sink), &syncing,
+          &upstream_live, NULL, NULL))
+    g_atomic_int_set (&sink->live, syncing && upstream_live);
+  return ret;
 }
 
 static GstFlowReturn

@@ -23,13 +23,20 @@
  * #GstMjpegHttpSrc:retry-delay-max, for as long as it runs. Each loss
  * posts a `mjpeghttpsrc-lost` element message (`reason`, `retry-in` in
  * milliseconds) and each connection a `mjpeghttpsrc-connected` one; the
- * first loss of a series is also a warning. Answers that another try
- * cannot mend (401, 403, 404, a response that is not a multipart stream)
- * are element errors.
+ * first loss of a series is also a warning (again only after a
+ * connection has given frames for 10 s). Answers that another try cannot
+ * mend are element errors, each with a sentence saying what to change: a
+ * redirect (3xx), 401, 403 and the other 4xx but 408 and 429, a response
+ * that is not a multipart stream, and an https origin whose certificate is
+ * not trusted. A part is given out when it is image/jpeg and begins as a
+ * JPEG does; other parts are skipped. A frame must come whole within
+ * #GstMjpegHttpSrc:timeout of its delimiter.
  *
  * It connects directly (proxies in the environment are not used) and
  * asks with HTTP/1.0; with #GstMjpegHttpSrc:user-id it sends Basic
- * credentials with the request.
+ * credentials with the request. When the pipeline pauses it lets go of
+ * the origin, and connects again in PLAYING: frames that came meanwhile
+ * are not poured out late.
  *
  * It disconnects when it stops (READY): behind a sink with
  * `idle-state=ready`, a relay nobody watches lets go of its origin, and
@@ -44,8 +51,8 @@
  * Threads: create() runs on the streaming thread and alone uses the
  * connection (@reader), @database and the back-off figures; start() and
  * stop() run while it does not. unlock() and unlock_stop() run on the
- * application's thread: @flushing and @cancellable are under @lock, which
- * @cond signals. Properties are
+ * application's thread, as does change_state(): @flushing, @paused and
+ * @cancellable are under @lock, which @cond signals. Properties are
  * under GST_OBJECT_LOCK; create() reads them when it connects.
  */
 
@@ -99,10 +106,14 @@ struct _GstMjpegHttpSrc
   guint next_delay;
   /* a warning was posted for the current series of failures */
   gboolean warned;
+  /* when the current connection gave its first frame; 0: none yet */
+  gint64 first_frame_time;
 
   GMutex lock;
   GCond cond;
   gboolean flushing;
+  /* PLAYING to PAUSED: the connection is let go until PLAYING */
+  gboolean paused;
   GCancellable *cancellable;
 };
 
@@ -139,6 +150,8 @@ static gboolean gst_mjpeg_http_src_stop (GstBaseSrc * bsrc);
 static gboolean gst_mjpeg_http_src_unlock (GstBaseSrc * bsrc);
 static gboolean gst_mjpeg_http_src_unlock_stop (GstBaseSrc * bsrc);
 static gboolean gst_mjpeg_http_src_query (GstBaseSrc * bsrc, GstQuery * query);
+static GstStateChangeReturn gst_mjpeg_http_src_change_state (GstElement *
+    element, GstStateChange transition);
 static GstFlowReturn gst_mjpeg_http_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
 
@@ -169,11 +182,15 @@ gst_mjpeg_http_src_class_init (GstMjpegHttpSrcClass * klass)
   /**
    * GstMjpegHttpSrc:user-id:
    *
-   * The user name to give when the origin asks for one (Basic or Digest).
+   * The user name sent to the origin with every request, with
+   * #GstMjpegHttpSrc:user-pw, as HTTP Basic credentials: in clear over
+   * http, so use https (or a network of your own) for an origin with a
+   * password. A user name or password in #GstMjpegHttpSrc:location is an
+   * error, as a location is shown in messages.
    */
   g_object_class_install_property (gobject_class, PROP_USER_ID,
       g_param_spec_string ("user-id", "User id",
-          "User name for an origin that asks for one", DEFAULT_USER_ID,
+          "User name sent to the origin (HTTP Basic)", DEFAULT_USER_ID,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -184,7 +201,7 @@ gst_mjpeg_http_src_class_init (GstMjpegHttpSrcClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_USER_PW,
       g_param_spec_string ("user-pw", "User password",
-          "Password for an origin that asks for one (write-only)",
+          "Password sent to the origin with user-id (write-only)",
           DEFAULT_USER_PW,
           G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
@@ -262,6 +279,8 @@ gst_mjpeg_http_src_class_init (GstMjpegHttpSrcClass * klass)
       "Reads an MJPEG over HTTP stream, keeps each frame's number and time, "
       "and reconnects when it is lost", "mjpeghttp developers");
 
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_mjpeg_http_src_change_state);
   bsrc_class->start = GST_DEBUG_FUNCPTR (gst_mjpeg_http_src_start);
   bsrc_class->stop = GST_DEBUG_FUNCPTR (gst_mjpeg_http_src_stop);
   bsrc_class->unlock = GST_DEBUG_FUNCPTR (gst_mjpeg_http_src_unlock);
@@ -399,7 +418,7 @@ gst_mjpeg_http_src_start (GstBaseSrc * bsrc)
   GstMjpegHttpSrc *src = GST_MJPEG_HTTP_SRC (bsrc);
   GTlsDatabase *database = NULL;
   GError *error = NULL;
-  gchar *location, *ca_file, *scheme = NULL;
+  gchar *location, *ca_file, *scheme = NULL, *userinfo = NULL;
 
   GST_OBJECT_LOCK (src);
   location = g_strdup (src->location);
@@ -413,6 +432,9 @@ gst_mjpeg_http_src_start (GstBaseSrc * bsrc)
       (g_ascii_strcasecmp (scheme, "http") != 0 &&
           g_ascii_strcasecmp (scheme, "https") != 0))
     goto bad_location;
+  if (!g_uri_split (location, G_URI_FLAGS_ENCODED, NULL, &userinfo, NULL,
+          NULL, NULL, NULL, NULL, NULL) || userinfo)
+    goto credentials_in_location;
   if (ca_file) {
     database = g_tls_file_database_new (ca_file, &error);
     if (!database)
@@ -422,6 +444,10 @@ gst_mjpeg_http_src_start (GstBaseSrc * bsrc)
   src->database = database;
   src->next_delay = 0;
   src->warned = FALSE;
+  src->first_frame_time = 0;
+  g_mutex_lock (&src->lock);
+  src->paused = FALSE;
+  g_mutex_unlock (&src->lock);
   g_free (scheme);
   g_free (location);
   g_free (ca_file);
@@ -442,6 +468,20 @@ bad_location:
     GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
         ("\"%s\" is not an http or https URL: set location to a stream's "
             "URL, such as http://camera:8080/stream.", location), (NULL));
+    g_free (scheme);
+    g_free (location);
+    g_free (ca_file);
+    return FALSE;
+  }
+credentials_in_location:
+  {
+    GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
+        ("The location has a user name or password in it: give them as "
+            "user-id and user-pw instead (a location is shown in messages "
+            "and logs)."), (NULL));
+    if (userinfo)
+      explicit_bzero (userinfo, strlen (userinfo));
+    g_free (userinfo);
     g_free (scheme);
     g_free (location);
     g_free (ca_file);
@@ -497,7 +537,7 @@ gst_mjpeg_http_src_unlock_stop (GstBaseSrc * bsrc)
 
   g_mutex_lock (&src->lock);
   src->flushing = FALSE;
-  if (g_cancellable_is_cancelled (src->cancellable)) {
+  if (g_cancellable_is_cancelled (src->cancellable) && !src->paused) {
     g_object_unref (src->cancellable);
     src->cancellable = g_cancellable_new ();
   }
@@ -517,6 +557,49 @@ gst_mjpeg_http_src_query (GstBaseSrc * bsrc, GstQuery * query)
     return TRUE;
   }
   return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
+}
+
+/* GstBaseSrc does not stop a live source's create() when the pipeline
+ * pauses: left alone, the connection would stay open unread, the origin
+ * would go on sending into it, and PLAYING again would pour out seconds of
+ * old frames at once. So a pause lets go of the origin, and PLAYING
+ * connects again. */
+static GstStateChangeReturn
+gst_mjpeg_http_src_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstMjpegHttpSrc *src = GST_MJPEG_HTTP_SRC (element);
+
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED ||
+      transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING) {
+    g_mutex_lock (&src->lock);
+    src->paused = transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED;
+    if (src->paused) {
+      g_cancellable_cancel (src->cancellable);
+    } else if (g_cancellable_is_cancelled (src->cancellable) && !src->flushing) {
+      g_object_unref (src->cancellable);
+      src->cancellable = g_cancellable_new ();
+    }
+    g_cond_signal (&src->cond);
+    g_mutex_unlock (&src->lock);
+  }
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+}
+
+/* Waits while paused; the cancellable to use then, or NULL when unlock()
+ * came meanwhile. */
+static GCancellable *
+wait_playing (GstMjpegHttpSrc * src)
+{
+  GCancellable *cancellable = NULL;
+
+  g_mutex_lock (&src->lock);
+  while (src->paused && !src->flushing)
+    g_cond_wait (&src->cond, &src->lock);
+  if (!src->flushing)
+    cancellable = g_object_ref (src->cancellable);
+  g_mutex_unlock (&src->lock);
+  return cancellable;
 }
 
 static gboolean
@@ -653,20 +736,25 @@ report_connected (GstMjpegHttpSrc * src)
   g_free (location);
 }
 
+/* The back-off and the warnings start over only once a connection has
+ * given frames for this long: an origin that sends one frame and then
+ * fails is a failing origin. */
+#define SETTLED_TIME (10 * G_USEC_PER_SEC)
+
 static GstFlowReturn
 gst_mjpeg_http_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
   GstMjpegHttpSrc *src = GST_MJPEG_HTTP_SRC (psrc);
-  GCancellable *cancellable;
+  GCancellable *cancellable = NULL;
   GstFlowReturn ret = GST_FLOW_OK;
   gchar *reason = NULL;
   Outcome outcome;
 
-  g_mutex_lock (&src->lock);
-  cancellable = g_object_ref (src->cancellable);
-  g_mutex_unlock (&src->lock);
-
   for (;;) {
+    g_clear_object (&cancellable);
+    cancellable = wait_playing (src);
+    if (!cancellable)
+      goto flushing;
     if (!src->reader) {
       outcome = connect_origin (src, cancellable, &reason);
       if (!src->reader)
@@ -676,15 +764,27 @@ gst_mjpeg_http_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     *outbuf = NULL;
     outcome = read_frame (src, cancellable, outbuf, &reason);
     if (*outbuf) {
-      src->next_delay = 0;
-      src->warned = FALSE;
+      gint64 now = g_get_monotonic_time ();
+
+      if (src->first_frame_time == 0)
+        src->first_frame_time = now;
+      if (now - src->first_frame_time >= SETTLED_TIME) {
+        src->next_delay = 0;
+        src->warned = FALSE;
+      }
       break;
     }
     disconnect (src);
 
   failed:
-    if (outcome == OUTCOME_FLUSHING || is_flushing (src))
+    src->first_frame_time = 0;
+    if (is_flushing (src))
       goto flushing;
+    /* cancelled by a pause: wait for PLAYING, then connect again */
+    if (outcome == OUTCOME_FLUSHING) {
+      g_clear_pointer (&reason, g_free);
+      continue;
+    }
     if (outcome == OUTCOME_FATAL)
       goto fatal;
     if (!wait_retry (src, report_loss (src, reason)))
@@ -694,7 +794,7 @@ gst_mjpeg_http_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 
 done:
   g_free (reason);
-  g_object_unref (cancellable);
+  g_clear_object (&cancellable);
   return ret;
 
   /* ERRORS */

@@ -9,10 +9,10 @@
 #   PORT=8081 pipelines/relay.sh http://camera:8080/stream
 # Settings (environment): ORIGIN, PORT (8080), ADDRESS (127.0.0.1; 0.0.0.0
 # serves the whole network), IDLE_TIMEOUT (10 s without a viewer before
-# the relay disconnects from the origin; 0 = never), IDLE_STATE (ready:
-# disconnects; paused would keep the origin's connection unread until the
-# origin drops it), ORIGIN_OPTIONS (more mjpeghttpsrc properties, e.g.
-# "user-id=relay user-pw=secret"), SINK_OPTIONS.
+# the relay disconnects from the origin; 0 = never), IDLE_STATE (ready;
+# paused disconnects too), ORIGIN_OPTIONS (more mjpeghttpsrc properties,
+# e.g. "user-id=relay user-pw=secret"; these show in the process list, so
+# keep a relay's password on a machine of your own), SINK_OPTIONS.
 set -euo pipefail
 IDLE_STATE=${IDLE_STATE:-ready}
 # shellcheck source=lib.sh source-path=SCRIPTDIR
