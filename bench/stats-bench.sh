@@ -6,14 +6,18 @@
 #
 #   none       no stats consumer
 #   consumers  one /events listener (curl -N, for the whole run) and /stats
-#              and /metrics each fetched once a second (curl)
+#              and /metrics each fetched once a second (one curl for the
+#              whole run, --rate 2/s: a curl process per fetch cost ~25 ms
+#              of CPU, more than the sink spent answering, on the two cores
+#              the sink shares)
 #
 # and prints one markdown table: per set-up, the frame rate each client
 # got and the longest wait between two of its frames, the sink's CPU %,
 # its CPU per source frame (CPU over the clients' median fps: every client
 # at full rate gets every frame) and per delivered client-frame (µs), and
 # what the consumers received (status events, /stats and /metrics
-# answers, their mean size and time).  It judges nothing.
+# answers, their mean size and time), then per round what the consumers
+# added to the CPU per client-frame.  It judges nothing.
 #
 #   bench/stats-bench.sh [--seconds S] [--clients N] [--rounds R]
 #                        [--size WxH] [BUILD_DIR]
@@ -93,25 +97,24 @@ note "== generating $SIZE frames"
 make_frames "$SIZE" "$dir" || { note "frame generation failed"; exit 1; }
 avg=$(frames_kb "$dir")
 
-# start_consumers PORT: the /events listener and the once-a-second poller,
-# their output in $tmp/events.txt and $tmp/polls.txt.
+# start_consumers PORT: the /events listener and the poller (/stats and
+# /metrics in turn, two fetches a second, more than the run needs), their
+# output in $tmp/events.txt and $tmp/polls.txt.
 start_consumers() {
-  local port=$1
+  local port=$1 _
   : >"$tmp/events.txt"
   : >"$tmp/polls.txt"
   curl -sN --max-time $((SECONDS_PER_RUN + 60)) \
     "http://127.0.0.1:$port/events" >"$tmp/events.txt" 2>/dev/null &
   consumer_pids="$consumer_pids $!"
-  (
-    while :; do
-      for path in /stats /metrics; do
-        curl -s --max-time 5 -o /dev/null \
-          -w "$path %{http_code} %{size_download} %{time_total}\n" \
-          "http://127.0.0.1:$port$path"
-      done
-      sleep 1
-    done
-  ) >"$tmp/polls.txt" 2>/dev/null &
+  for _ in $(seq $((SECONDS_PER_RUN + 60))); do
+    printf 'url = "http://127.0.0.1:%s/stats"\noutput = "/dev/null"\n' "$port"
+    printf 'url = "http://127.0.0.1:%s/metrics"\noutput = "/dev/null"\n' "$port"
+  done >"$tmp/polls.conf"
+  # -w to stderr, which is not buffered: the poller is killed, not ended
+  curl -s --rate 2/s --max-time 5 --config "$tmp/polls.conf" \
+    -w "%{stderr}%{url_effective} %{http_code} %{size_download} %{time_total}\n" \
+    >/dev/null 2>"$tmp/polls.txt" &
   consumer_pids="$consumer_pids $!"
 }
 
@@ -121,7 +124,8 @@ port=$((20000 + RANDOM % 10000))
 results=$tmp/results.jsonl
 : >"$results"
 run_one() {
-  local setup=$1 log=$tmp/$1.log events=0 stats=0 metrics=0 sizes='""'
+  local setup=$1 round=$2 log=$tmp/$1.log events=0 stats=0 metrics=0 \
+    sizes='""'
 
   port=$((port + 1))
   start_sink $port "$dir" "$log" max-clients=0 max-clients-per-address=0 \
@@ -138,6 +142,8 @@ run_one() {
   if [ "$setup" = consumers ]; then
     stop_consumers
     events=$(grep -c '^event: status' "$tmp/events.txt")
+    # the URL's path only
+    sed -i 's|^http://[^/]*||' "$tmp/polls.txt"
     stats=$(grep -c '^/stats 200 ' "$tmp/polls.txt")
     metrics=$(grep -c '^/metrics 200 ' "$tmp/polls.txt")
     # mean size (KB) and time (ms) of each answer
@@ -150,19 +156,20 @@ run_one() {
       "$tmp/polls.txt")
   fi
   stop_server
-  jq -c --arg setup "$setup" --argjson events "$events" \
+  jq -c --arg setup "$setup" --argjson round "$round" \
+    --argjson events "$events" \
     --argjson stats "$stats" --argjson metrics "$metrics" \
     --argjson sizes "$sizes" \
-    '. + {setup: $setup, status_events: $events, stats_ok: $stats,
-          metrics_ok: $metrics, answers: $sizes}' "$tmp/out.json" >>"$results" 2>/dev/null \
-    || note "   no result"
+    '. + {setup: $setup, round: $round, status_events: $events,
+          stats_ok: $stats, metrics_ok: $metrics, answers: $sizes}' \
+    "$tmp/out.json" >>"$results" 2>/dev/null || note "   no result"
 }
 
 loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
   for setup in none consumers; do
     note "== round $round: $setup, $N_CLIENTS clients, $SECONDS_PER_RUN s"
-    run_one $setup
+    run_one $setup "$round"
   done
 done
 [ -s "$results" ] || { note "no run gave a result"; exit 1; }
@@ -188,3 +195,13 @@ jq -r '
      else "\(.status_events) / \(.stats_ok) / \(.metrics_ok)" end),
     (if .setup == "none" then "-" else .answers end)
   ] | map(tostring) | "| " + join(" | ") + " |"' "$results"
+echo
+# consumers - none, per round: the CPU per client-frame they added
+jq -rs '
+  group_by(.round)[]
+  | (map(select(.setup == "none"))[0].server_cpu_us_per_frame) as $none
+  | (map(select(.setup == "consumers"))[0]) as $c
+  | select($none != null and $c.server_cpu_us_per_frame != null)
+  | ($c.server_cpu_us_per_frame - $none) as $d
+  | "round \(.[0].round): consumers add \($d * 100 | round / 100) µs per client-frame (\($d / $none * 1000 | round / 10) %), \($d * $c.fast.frames_per_s / 1000 | round) ms of CPU a second"' \
+  "$results"
