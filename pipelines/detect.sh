@@ -52,29 +52,9 @@ read -ra detect_options <<<"$DETECT_OPTIONS"
 # capture time in metas that jpegdec, videoconvert, facedetect and jpegenc
 # carry along to the sink.
 if [[ -n ${FRAMES:-} ]]; then
-  if [[ ! -d $FRAMES ]]; then
-    mjpeghttp_die "FRAMES=$FRAMES is not a folder"
-  fi
-  # As jpeg-folder.sh: multifilesrc reads numbered names only, so the files
-  # are linked under numbers in a folder of our own, which a watcher that
-  # outlives Ctrl+C removes once this shell is gone.
-  work=$(mktemp -d "${TMPDIR:-/tmp}/mjpeghttp-frames.XXXXXX")
-  (
-    trap '' INT TERM HUP
-    while kill -0 $$ 2>/dev/null; do
-      sleep 1
-    done
-    rm -rf "$work"
-  ) </dev/null >/dev/null 2>&1 &
-  count=0
-  while IFS= read -r -d '' file; do
-    ln -s "$file" "$(printf '%s/%06d.jpg' "$work" "$count")"
-    count=$((count + 1))
-  done < <(find -L "$(realpath "$FRAMES")" -maxdepth 1 -type f \
-    \( -iname '*.jpg' -o -iname '*.jpeg' \) -print0 | sort -zV)
-  if ((count == 0)); then
-    mjpeghttp_die "no .jpg or .jpeg file in $FRAMES"
-  fi
+  mjpeghttp_frames_folder
+  work=$mjpeghttp_work
+  count=$mjpeghttp_count
   echo "Detecting faces in the $count JPEG files of $FRAMES, in a loop at" \
     "$FPS fps."
   # No queue: each file is read once the previous frame is out, so every

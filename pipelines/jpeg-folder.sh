@@ -12,34 +12,11 @@ FPS=${FPS:-10}
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-if [[ -n ${FRAMES:-} && ! -d $FRAMES ]]; then
-  mjpeghttp_die "FRAMES=$FRAMES is not a folder"
-fi
-
-# multifilesrc reads numbered names only, so the files are linked under
-# numbers in a folder of our own. gst-launch-1.0 reads that folder, and this
-# shell waits for it below: a watcher that outlives Ctrl+C removes the
-# folder once this shell is gone.
-work=$(mktemp -d "${TMPDIR:-/tmp}/mjpeghttp-frames.XXXXXX")
-(
-  trap '' INT TERM HUP
-  while kill -0 $$ 2>/dev/null; do
-    sleep 1
-  done
-  rm -rf "$work"
-) </dev/null >/dev/null 2>&1 &
-
+mjpeghttp_frames_folder
+work=$mjpeghttp_work
 if [[ -n ${FRAMES:-} ]]; then
-  count=0
-  while IFS= read -r -d '' file; do
-    ln -s "$file" "$(printf '%s/%06d.jpg' "$work" "$count")"
-    count=$((count + 1))
-  done < <(find -L "$(realpath "$FRAMES")" -maxdepth 1 -type f \
-    \( -iname '*.jpg' -o -iname '*.jpeg' \) -print0 | sort -zV)
-  if ((count == 0)); then
-    mjpeghttp_die "no .jpg or .jpeg file in $FRAMES"
-  fi
-  echo "Playing the $count JPEG files of $FRAMES in a loop at $FPS fps."
+  echo "Playing the $mjpeghttp_count JPEG files of $FRAMES in a loop at" \
+    "$FPS fps."
 else
   count=$((3 * FPS))
   gst-launch-1.0 -q videotestsrc pattern=ball "num-buffers=$count" \

@@ -267,6 +267,40 @@ mjpeghttp_camera_source ()
   mjpeghttp_source=(v4l2src "device=$DEVICE")
 }
 
+# A folder of our own in mjpeghttp_work for the frames of FRAMES, linked
+# under numbers in the natural order of their names (frame2.jpg before
+# frame10.jpg), as multifilesrc reads numbered names only; their count in
+# mjpeghttp_count. gst-launch-1.0 reads that folder and the script waits
+# for it: a watcher that outlives Ctrl+C removes the folder once the
+# script's shell is gone. Without FRAMES the folder is left empty.
+mjpeghttp_frames_folder ()
+{
+  local file
+
+  if [[ -n ${FRAMES:-} && ! -d $FRAMES ]]; then
+    mjpeghttp_die "FRAMES=$FRAMES is not a folder"
+  fi
+  mjpeghttp_work=$(mktemp -d "${TMPDIR:-/tmp}/mjpeghttp-frames.XXXXXX")
+  (
+    trap '' INT TERM HUP
+    while kill -0 $$ 2>/dev/null; do
+      sleep 1
+    done
+    rm -rf "$mjpeghttp_work"
+  ) </dev/null >/dev/null 2>&1 &
+  mjpeghttp_count=0
+  [[ -n ${FRAMES:-} ]] || return 0
+  while IFS= read -r -d '' file; do
+    ln -s "$file" "$(printf '%s/%06d.jpg' "$mjpeghttp_work" \
+      "$mjpeghttp_count")"
+    mjpeghttp_count=$((mjpeghttp_count + 1))
+  done < <(find -L "$(realpath "$FRAMES")" -maxdepth 1 -type f \
+    \( -iname '*.jpg' -o -iname '*.jpeg' \) -print0 | sort -zV)
+  if ((mjpeghttp_count == 0)); then
+    mjpeghttp_die "no .jpg or .jpeg file in $FRAMES"
+  fi
+}
+
 mjpeghttp_check_settings
 mjpeghttp_find_plugin
 
