@@ -269,22 +269,29 @@ count_from (GstMjpegHttpEvents * events, const GstMjpegHttpPeerKey * peer)
   return n;
 }
 
-/* Whether one more connection from @peer is within the bounds. When all
- * are taken, the oldest connection of the address that holds the most
- * makes room, unless that is @peer's own: a few addresses cannot keep
- * everyone else out. */
+/* Whether one more connection from @peer is within the bounds, at most
+ * @per_address from one address (0: no bound per address). When all are
+ * taken, the oldest connection of the address that holds the most makes
+ * room, unless that is @peer's own: a few addresses cannot keep everyone
+ * else out. Without a bound per address (behind a proxy every reader has
+ * the proxy's address) the oldest of all makes room. */
 gboolean
 gst_mjpeg_http_events_make_room (GstMjpegHttpEvents * events,
-    const GstMjpegHttpPeerKey * peer)
+    const GstMjpegHttpPeerKey * peer, guint per_address)
 {
   guint from_peer = count_from (events, peer), most = 0;
   Conn *oldest = NULL;
   GList *l;
 
-  if (from_peer >= GST_MJPEG_HTTP_EVENTS_PER_ADDRESS_MAX)
+  if (per_address > 0 && from_peer >= per_address)
     return FALSE;
   if (events->n_conns < GST_MJPEG_HTTP_EVENTS_MAX)
     return TRUE;
+  if (per_address == 0) {
+    GST_DEBUG ("events full: the oldest goes");
+    conn_free (g_list_last (events->conns)->data);
+    return TRUE;
+  }
   /* newest first: the last one of the busiest address is its oldest */
   for (l = events->conns; l; l = l->next) {
     Conn *c = l->data;

@@ -33,7 +33,8 @@ GstMjpegHttpEvents * gst_mjpeg_http_events_new     (GMainContext * context,
 void                 gst_mjpeg_http_events_free    (GstMjpegHttpEvents * events);
 
 gboolean             gst_mjpeg_http_events_make_room (GstMjpegHttpEvents * events,
-                                                      const GstMjpegHttpPeerKey * peer);
+                                                      const GstMjpegHttpPeerKey * peer,
+                                                      guint per_address);
 
 void                 gst_mjpeg_http_events_drop_stalled (GstMjpegHttpEvents * events,
                                                          gint64 timeout_us);

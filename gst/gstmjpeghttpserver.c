@@ -717,7 +717,11 @@ gst_mjpeg_http_server_handle_events (GstMjpegHttpServer * server,
 {
   SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
 
-  if (!head && !gst_mjpeg_http_events_make_room (server->events, &ticket->peer)) {
+  /* max-clients-per-address=0 is for a proxy in front, whose address
+   * every viewer page has: no bound per address for their events then */
+  if (!head && !gst_mjpeg_http_events_make_room (server->events,
+          &ticket->peer, server->limits.max_clients_per_address ?
+          GST_MJPEG_HTTP_EVENTS_PER_ADDRESS_MAX : 0)) {
     soup_message_headers_replace (hdrs, "Retry-After", "5");
     answer_text (server, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
         "Too many event connections are open; try again later.\n");

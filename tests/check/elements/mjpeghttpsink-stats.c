@@ -456,6 +456,33 @@ GST_START_TEST (test_events_bounded)
 
 GST_END_TEST;
 
+/* With max-clients-per-address=0, as behind a proxy whose address every
+ * viewer page has, one address may hold every events connection, and when
+ * all are taken the oldest makes room. */
+GST_START_TEST (test_events_behind_proxy)
+{
+  GstHarness *h = start_sink ("request-rate=0 max-clients-per-address=0");
+  TestClient *c[64], *newcomer;
+  guint i;
+
+  for (i = 0; i < 64; i++) {
+    c[i] = test_client_get_from (sink_port (h), "/events", "127.0.0.1", 0);
+    test_client_read_head (c[i]);
+    fail_unless_equals_int (c[i]->status, 200);
+  }
+  newcomer = test_client_get_from (sink_port (h), "/events", "127.0.0.1", 0);
+  test_client_read_head (newcomer);
+  fail_unless_equals_int (newcomer->status, 200);
+  while (test_client_fill (c[0]));
+  fail_unless (c[0]->eof);
+  for (i = 0; i < 64; i++)
+    test_client_free (c[i]);
+  test_client_free (newcomer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Opening and closing streams fast does not make every events reader
  * receive as much: join and leave are at most 20 a second. */
 GST_START_TEST (test_events_notices_bounded)
@@ -743,6 +770,7 @@ mjpeghttpsink_stats_suite (void)
   tcase_add_test (tc, test_serve_stats_off);
   tcase_add_test (tc, test_events_follow_clients);
   tcase_add_test (tc, test_events_bounded);
+  tcase_add_test (tc, test_events_behind_proxy);
   tcase_add_test (tc, test_events_notices_bounded);
   tcase_add_test (tc, test_get_stats_from_handler);
   tcase_add_test (tc, test_get_stats_not_serving);
