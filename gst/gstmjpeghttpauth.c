@@ -666,6 +666,15 @@ gst_mjpeg_http_auth_verify (GstMjpegHttpAuth * auth,
 }
 
 void
+gst_mjpeg_http_auth_free_secret (gchar * secret)
+{
+  if (!secret)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+void
 gst_mjpeg_http_auth_free (GstMjpegHttpAuth * auth)
 {
   if (!auth)

@@ -51,6 +51,10 @@ GstMjpegHttpAuthResult gst_mjpeg_http_auth_verify (GstMjpegHttpAuth * auth,
 
 void                gst_mjpeg_http_auth_free (GstMjpegHttpAuth * auth);
 
+/* Frees a password (or any secret string, NULL too) without leaving it in
+ * freed memory. */
+void                gst_mjpeg_http_auth_free_secret (gchar * secret);
+
 G_END_DECLS
 
 #endif /* __GST_MJPEG_HTTP_AUTH_H__ */

@@ -265,16 +265,6 @@ struct _GstMjpegHttpSink
 
 static GParamSpec *properties[PROP_LAST];
 
-/* A password is not left in freed memory. */
-static void
-free_secret (gchar * secret)
-{
-  if (!secret)
-    return;
-  explicit_bzero (secret, strlen (secret));
-  g_free (secret);
-}
-
 GType
 gst_mjpeg_http_sink_idle_state_get_type (void)
 {
@@ -922,7 +912,7 @@ gst_mjpeg_http_sink_finalize (GObject * object)
   g_free (sink->metrics_path);
   g_free (sink->events_path);
   g_free (sink->auth_user);
-  free_secret (sink->auth_password);
+  gst_mjpeg_http_auth_free_secret (sink->auth_password);
   g_free (sink->auth_file);
   g_free (sink->auth_realm);
   g_free (sink->tls_certificate);
@@ -1081,7 +1071,7 @@ gst_mjpeg_http_sink_set_property (GObject * object, guint prop_id,
       sink->auth_user = g_value_dup_string (value);
       break;
     case PROP_AUTH_PASSWORD:
-      free_secret (sink->auth_password);
+      gst_mjpeg_http_auth_free_secret (sink->auth_password);
       sink->auth_password = g_value_dup_string (value);
       break;
     case PROP_AUTH_FILE:

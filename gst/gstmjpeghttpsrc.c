@@ -63,6 +63,7 @@
 #include <string.h>
 
 #include "gstmjpeghttpsrc.h"
+#include "gstmjpeghttpauth.h"
 #include "gstmjpeghttpreader.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_mjpeg_http_src_debug);
@@ -307,22 +308,13 @@ gst_mjpeg_http_src_init (GstMjpegHttpSrc * src)
 }
 
 static void
-wipe_password (gchar * password)
-{
-  if (!password)
-    return;
-  explicit_bzero (password, strlen (password));
-  g_free (password);
-}
-
-static void
 gst_mjpeg_http_src_finalize (GObject * object)
 {
   GstMjpegHttpSrc *src = GST_MJPEG_HTTP_SRC (object);
 
   g_free (src->location);
   g_free (src->user_id);
-  wipe_password (src->user_pw);
+  gst_mjpeg_http_auth_free_secret (src->user_pw);
   g_free (src->tls_ca_file);
   g_object_unref (src->cancellable);
   g_mutex_clear (&src->lock);
@@ -348,7 +340,7 @@ gst_mjpeg_http_src_set_property (GObject * object, guint prop_id,
       src->user_id = g_value_dup_string (value);
       break;
     case PROP_USER_PW:
-      wipe_password (src->user_pw);
+      gst_mjpeg_http_auth_free_secret (src->user_pw);
       src->user_pw = g_value_dup_string (value);
       break;
     case PROP_TLS_CA_FILE:
@@ -419,6 +411,7 @@ gst_mjpeg_http_src_start (GstBaseSrc * bsrc)
   GTlsDatabase *database = NULL;
   GError *error = NULL;
   gchar *location, *ca_file, *scheme = NULL, *userinfo = NULL;
+  gboolean ok = FALSE;
 
   GST_OBJECT_LOCK (src);
   location = g_strdup (src->location);
@@ -427,13 +420,12 @@ gst_mjpeg_http_src_start (GstBaseSrc * bsrc)
 
   if (!location || !*location)
     goto no_location;
-  scheme = g_uri_parse_scheme (location);
-  if (!scheme || !g_uri_is_valid (location, G_URI_FLAGS_ENCODED, NULL) ||
+  if (!g_uri_split (location, G_URI_FLAGS_ENCODED, &scheme, &userinfo, NULL,
+          NULL, NULL, NULL, NULL, NULL) || !scheme ||
       (g_ascii_strcasecmp (scheme, "http") != 0 &&
           g_ascii_strcasecmp (scheme, "https") != 0))
     goto bad_location;
-  if (!g_uri_split (location, G_URI_FLAGS_ENCODED, NULL, &userinfo, NULL,
-          NULL, NULL, NULL, NULL, NULL) || userinfo)
+  if (userinfo)
     goto credentials_in_location;
   if (ca_file) {
     database = g_tls_file_database_new (ca_file, &error);
@@ -448,10 +440,14 @@ gst_mjpeg_http_src_start (GstBaseSrc * bsrc)
   g_mutex_lock (&src->lock);
   src->paused = FALSE;
   g_mutex_unlock (&src->lock);
+  ok = TRUE;
+
+done:
+  gst_mjpeg_http_auth_free_secret (userinfo);
   g_free (scheme);
   g_free (location);
   g_free (ca_file);
-  return TRUE;
+  return ok;
 
   /* ERRORS */
 no_location:
@@ -459,19 +455,14 @@ no_location:
     GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
         ("No stream to read: set location to a stream's URL, such as "
             "http://camera:8080/stream."), (NULL));
-    g_free (location);
-    g_free (ca_file);
-    return FALSE;
+    goto done;
   }
 bad_location:
   {
     GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
         ("\"%s\" is not an http or https URL: set location to a stream's "
             "URL, such as http://camera:8080/stream.", location), (NULL));
-    g_free (scheme);
-    g_free (location);
-    g_free (ca_file);
-    return FALSE;
+    goto done;
   }
 credentials_in_location:
   {
@@ -479,13 +470,7 @@ credentials_in_location:
         ("The location has a user name or password in it: give them as "
             "user-id and user-pw instead (a location is shown in messages "
             "and logs)."), (NULL));
-    if (userinfo)
-      explicit_bzero (userinfo, strlen (userinfo));
-    g_free (userinfo);
-    g_free (scheme);
-    g_free (location);
-    g_free (ca_file);
-    return FALSE;
+    goto done;
   }
 bad_ca_file:
   {
@@ -494,10 +479,7 @@ bad_ca_file:
             "tls-ca-file to a PEM file of CA certificates.", ca_file,
             error->message), (NULL));
     g_clear_error (&error);
-    g_free (scheme);
-    g_free (location);
-    g_free (ca_file);
-    return FALSE;
+    goto done;
   }
 }
 
@@ -530,6 +512,18 @@ gst_mjpeg_http_src_unlock (GstBaseSrc * bsrc)
   return TRUE;
 }
 
+/* A cancelled cancellable is replaced once neither unlock() nor a pause
+ * holds create() off any more. */
+static void
+renew_cancellable_locked (GstMjpegHttpSrc * src)
+{
+  if (!g_cancellable_is_cancelled (src->cancellable) || src->flushing ||
+      src->paused)
+    return;
+  g_object_unref (src->cancellable);
+  src->cancellable = g_cancellable_new ();
+}
+
 static gboolean
 gst_mjpeg_http_src_unlock_stop (GstBaseSrc * bsrc)
 {
@@ -537,10 +531,7 @@ gst_mjpeg_http_src_unlock_stop (GstBaseSrc * bsrc)
 
   g_mutex_lock (&src->lock);
   src->flushing = FALSE;
-  if (g_cancellable_is_cancelled (src->cancellable) && !src->paused) {
-    g_object_unref (src->cancellable);
-    src->cancellable = g_cancellable_new ();
-  }
+  renew_cancellable_locked (src);
   g_mutex_unlock (&src->lock);
   return TRUE;
 }
@@ -574,12 +565,10 @@ gst_mjpeg_http_src_change_state (GstElement * element,
       transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING) {
     g_mutex_lock (&src->lock);
     src->paused = transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED;
-    if (src->paused) {
+    if (src->paused)
       g_cancellable_cancel (src->cancellable);
-    } else if (g_cancellable_is_cancelled (src->cancellable) && !src->flushing) {
-      g_object_unref (src->cancellable);
-      src->cancellable = g_cancellable_new ();
-    }
+    else
+      renew_cancellable_locked (src);
     g_cond_signal (&src->cond);
     g_mutex_unlock (&src->lock);
   }
@@ -652,7 +641,7 @@ connect_origin (GstMjpegHttpSrc * src, GCancellable * cancellable,
   }
   g_free ((gchar *) config.uri);
   g_free ((gchar *) config.user);
-  wipe_password ((gchar *) config.password);
+  gst_mjpeg_http_auth_free_secret ((gchar *) config.password);
   return outcome;
 }
 
